@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Hot numeric code is built for AVX2/FMA (portable to any x86-64 from Haswell on) with overflow checks off.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"]),
+    .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux])),
+]
+
+let package = Package(
+    name: "ddtrain",
+    products: [
+        .executable(name: "ddtrain", targets: ["ddtrain"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Support"),
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "Support"], swiftSettings: fastMath),
+        .target(name: "Transformer", dependencies: ["Kernels", "Support", "COpenBLAS"], swiftSettings: fastMath),
+        .target(name: "Corpus", dependencies: ["Support"], swiftSettings: fastMath),
+        .target(name: "Curriculum", dependencies: ["Corpus", "Support"]),
+        .target(name: "Comm", dependencies: ["CMPI", "Support"]),
+        .target(name: "Trainer", dependencies: ["Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support", "COpenBLAS"]),
+        .executableTarget(name: "ddtrain", dependencies: ["Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support", "COpenBLAS"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Support"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels", "Support"]),
+        .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Support"]),
+        .testTarget(name: "CurriculumTests", dependencies: ["Curriculum", "Corpus", "Support"]),
+        .testTarget(name: "CommTests", dependencies: ["Comm", "Support"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Transformer", "Corpus", "Curriculum", "Comm", "Support"]),
+    ],
+    // Language mode 5: the numeric code shares raw buffers between threads on purpose (comm thread,
+    // in-process test ranks); Swift 6's data-race checking would force wrappers on every buffer.
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,6 @@
+#ifndef DDTRAIN_COPENBLAS_SHIM_H
+#define DDTRAIN_COPENBLAS_SHIM_H
+/* OpenBLAS's cblas.h also declares openblas_get_config, openblas_get_corename and
+   openblas_set_num_threads / openblas_get_num_threads. */
+#include <cblas.h>
+#endif

@@ -1,0 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Support
+
+/// Ends the process on an error: one line with the rank, and the whole job brought down when there are peers.
+public enum Failure {
+    /// The job's communicator once one exists; used to abort peers instead of leaving them in a collective.
+    nonisolated(unsafe) public static var world: Communicator?
+
+    /// Prints the error once and exits (MPI_Abort under mpirun with several ranks, so no peer hangs).
+    public static func fail(_ error: Error) -> Never {
+        let e = error as? DDError ?? DDError("\(error)")
+        if let w = world, w.size > 1 {
+            w.abort(e.message, code: e.exitCode)
+        }
+        FileHandleStderr.write("ddtrain: \(e.message)\n")
+        exit(e.exitCode)
+    }
+
+    /// Normal end of a command: shuts the transport down cleanly.
+    public static func finish() {
+        world?.finalize()
+    }
+}

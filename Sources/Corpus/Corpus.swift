@@ -1,0 +1,2 @@
+/// The Corpus layer (see docs/architecture.md).
+enum CorpusModule {}

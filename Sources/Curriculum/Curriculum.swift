@@ -1,0 +1,2 @@
+/// The Curriculum layer (see docs/architecture.md).
+enum CurriculumModule {}

@@ -1,0 +1,2 @@
+/// The Kernels layer (see docs/architecture.md).
+enum KernelsModule {}

@@ -1,0 +1,2 @@
+/// The Trainer layer (see docs/architecture.md).
+enum TrainerModule {}

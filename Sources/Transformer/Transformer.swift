@@ -1,0 +1,2 @@
+/// The Transformer layer (see docs/architecture.md).
+enum TransformerModule {}

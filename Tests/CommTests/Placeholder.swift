@@ -1,0 +1,1 @@
+// Tests of Comm (see docs/architecture.md).

@@ -1,0 +1,1 @@
+// Tests of Corpus (see docs/architecture.md).

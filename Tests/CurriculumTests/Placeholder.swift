@@ -1,0 +1,1 @@
+// Tests of Curriculum (see docs/architecture.md).

@@ -1,0 +1,1 @@
+// Tests of Kernels (see docs/architecture.md).

@@ -1,0 +1,1 @@
+// Tests of Trainer (see docs/architecture.md).

@@ -1,0 +1,1 @@
+// Tests of Transformer (see docs/architecture.md).
