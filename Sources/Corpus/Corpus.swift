@@ -1,2 +1,0 @@
-/// The Corpus layer (see docs/architecture.md).
-enum CorpusModule {}
