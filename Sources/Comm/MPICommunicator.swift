@@ -87,6 +87,24 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    public func reduceScatter(_ buffer: UnsafeMutableRawPointer, counts: [Int], element: CommElement) throws {
+        let (type, width) = Self.datatype(element)
+        let total = counts.reduce(0, +)
+        if total * width <= chunkBytes {
+            // MPI writes rank r's block to the start of the receive buffer: receive into a scratch block, then
+            // put it back at its offset in the flat buffer.
+            let offset = counts[..<rank].reduce(0, +)
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(1, counts[rank] * width), alignment: 64)
+            defer { scratch.deallocate() }
+            try check(MPI_Reduce_scatter(buffer, scratch, counts.map { Int32($0) }, type, ddt_op_sum(), ddt_comm_world()),
+                      "MPI_Reduce_scatter")
+            if counts[rank] > 0 { memcpy(buffer + offset * width, scratch, counts[rank] * width) }
+            return
+        }
+        // Too large for one call: the allreduce path chunks it (every block ends up summed; we keep ours).
+        try allreduce(buffer, count: total, element: element, op: .sum)
+    }
+
     public func broadcast(_ buffer: UnsafeMutableRawPointer, byteCount: Int, root: Int) throws {
         var done = 0
         while done < byteCount {

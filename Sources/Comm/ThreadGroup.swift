@@ -147,6 +147,12 @@ final class ThreadCommunicator: Communicator {
         return acc.withUnsafeBytes { Array($0) }
     }
 
+    func reduceScatter(_ buffer: UnsafeMutableRawPointer, counts: [Int], element: CommElement) throws {
+        // Reduces everything, then this rank keeps only its block: the same result as MPI for the block it owns.
+        let total = counts.reduce(0, +)
+        try allreduce(buffer, count: total, element: element, op: .sum)
+    }
+
     func broadcast(_ buffer: UnsafeMutableRawPointer, byteCount: Int, root: Int) throws {
         group.publish(rank, .init(input: UnsafeRawPointer(buffer)))
         group.barrier()

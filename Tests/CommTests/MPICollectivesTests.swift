@@ -37,6 +37,11 @@ import TestSupport
         let b = { (q: Int, i: Int) in Double((31 * q + 17 * i) % 101) }
         #expect(doubles(j["allreduce_max_double"]) == (0..<n).map { i in (0..<size).map { b($0, i) }.max()! })
         #expect(doubles(j["allreduce_min_double"]) == (0..<n).map { i in (0..<size).map { b($0, i) }.min()! })
+        let blocks = (0..<size).map { n / size + ($0 < n % size ? 1 : 0) }
+        let start = blocks[..<r].reduce(0, +)
+        var block = [Double](repeating: 0, count: blocks[r])
+        for i in 0..<blocks[r] { for q in 0..<size { block[i] += Double(q) + Double(start + i) * 0.25 } }
+        #expect(doubles(j["reduce_scatter_block"]) == block)
         let root = size - 1
         #expect(doubles(j["broadcast_bytes"]) == (0..<n).map { Double((13 * $0 + root) % 256) })
         #expect(doubles(j["allgather_int64"]) == (0..<size).flatMap { q in (0..<3).map { Double(10 * q + $0) } })

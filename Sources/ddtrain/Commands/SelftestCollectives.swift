@@ -8,7 +8,7 @@ import Glibc
 /// writes what each rank received to OUT/rank-R.json. The test suite recomputes the expected values itself.
 ///
 /// Inputs (n = --count): allreduce sum over Float a[i] = (r+1)·(i mod 7) + 0.5; max and min over Double
-/// b[i] = (31r + 17i) mod 101; sum over Int64 c[i] = 1,000,000,007·r + i; broadcast from root size−1 of bytes
+/// b[i] = (31r + 17i) mod 101; reduce-scatter (sum) of Float e[i] = r + i/4 in blocks of ⌈n/size⌉ or ⌊n/size⌋; sum over Int64 c[i] = 1,000,000,007·r + i; broadcast from root size−1 of bytes
 /// (13i + root) mod 256; allgather of Int64 [10r, 10r+1, 10r+2]; allgatherv of r Int64 values 100r + j (rank 0
 /// sends none); alltoallv of 37·((r + 2d) mod 3) bytes from r to d, valued (16r + 4d + j) mod 256, once through the
 /// typed call and once through the raw call with displacements in reverse rank order.
@@ -35,6 +35,11 @@ let selftestCollectivesPart = Subcommand(
     try comm.allreduce(&bmin, op: .min)
     var c = (0..<n).map { Int64(r) * 1_000_000_007 + Int64($0) }
     try comm.allreduce(&c, op: .sum)
+    let blocks = (0..<size).map { n / size + ($0 < n % size ? 1 : 0) }
+    var e = (0..<n).map { Float(r) + Float($0) * 0.25 }
+    try e.withUnsafeMutableBytes { try comm.reduceScatter($0.baseAddress!, counts: blocks, element: .float) }
+    let myStart = blocks[..<r].reduce(0, +)
+    let myBlock = Array(e[myStart..<myStart + blocks[r]])
     let root = size - 1
     var bytes = [UInt8](repeating: 0, count: n)
     if r == root { for i in 0..<n { bytes[i] = UInt8((13 * i + root) % 256) } }
@@ -48,7 +53,7 @@ let selftestCollectivesPart = Subcommand(
         "rank": .int(r), "size": .int(size),
         "allreduce_sum_float": .doubles(a.map(Double.init)), "allreduce_max_double": .doubles(bmax),
         "allreduce_min_double": .doubles(bmin), "allreduce_sum_int64": .ints(c),
-        "broadcast_bytes": .ints(bytes), "allgather_int64": .ints(gathered),
+        "reduce_scatter_block": .doubles(myBlock.map(Double.init)), "broadcast_bytes": .ints(bytes), "allgather_int64": .ints(gathered),
         "allgatherv_int64": .array(gatheredV.map { .ints($0) }),
         "alltoallv_typed": .array(typed.map { .ints($0) }), "alltoallv_raw": .array(raw.map { .ints($0) }),
     ])
