@@ -13,7 +13,6 @@ private func pendingPart(_ name: String, _ issue: String) -> Subcommand {
 }
 let prepareCommand = pending("prepare", "the Corpus issue")
 let inspectCommand = pending("inspect", "the Corpus issue")
-let trainCommand = pending("train", "the Training issue")
 let evalCommand = pending("eval", "the Training issue")
 let planCommand = pending("plan", "the Curriculum issue")
 let calibrateCommand = pending("calibrate", "the Curriculum issue")
