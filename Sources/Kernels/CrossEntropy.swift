@@ -54,8 +54,8 @@ public enum CrossEntropy {
     static func logSumExp(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
         var mv = SIMD8<Float>(repeating: -.infinity)
         var j = 0
-        while j + 8 <= n { mv = pointwiseMax(mv, load8(row + j)); j += 8 }
-        var m = mv.max()
+        while j + 8 <= n { mv = vmax(mv, load8(row + j)); j += 8 }
+        var m = hmax(mv)
         while j < n { m = max(m, row[j]); j += 1 }
         var acc = SIMD8<Float>()
         j = 0
