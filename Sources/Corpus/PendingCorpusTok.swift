@@ -1,7 +1,7 @@
 import Support
 
-// Stand-ins for the GPT-2 tokenizer and gzip reader that branch wt-corpus-tok delivers; this file is deleted
-// when that branch is merged. They only report that the feature is missing from this build.
+// Stand-ins for the gzip reader that branch wt-corpus-tok delivers; this file is deleted when its gzip code
+// is merged. They only report that the feature is missing from this build.
 
 /// Stand-in: gzip support arrives with branch wt-corpus-tok.
 public enum Gzip {
@@ -19,17 +19,4 @@ public final class GzipReader {
     }
     /// Never reached.
     public func nextChunk() throws -> [UInt8]? { nil }
-}
-
-/// Stand-in: the GPT-2 tokenizer arrives with branch wt-corpus-tok.
-public struct GPT2Tokenizer: Tokenizer {
-    /// Always throws: the GPT-2 tokenizer is not in this build yet.
-    public init(directory: String) throws {
-        throw DDError.file(directory, "the GPT-2 tokenizer is not part of this build yet", fix: "use tokenizer \"byte\"")
-    }
-    public var name: String { "gpt2" }
-    public var vocabularySize: Int { 50257 }
-    public var endOfText: Int32 { 50256 }
-    public func encode(_ text: UnsafeBufferPointer<UInt8>) -> [Int32] { [] }
-    public func decode(_ ids: [Int32]) -> String { "" }
 }
