@@ -1,7 +1,7 @@
 import Support
 
-// Stand-ins for the gzip reader that branch wt-corpus-tok delivers; this file is deleted
-// when that branch is merged. They only report that the feature is missing from this build.
+// Stand-ins for the gzip reader that branch wt-corpus-tok delivers; this file is deleted when its gzip code
+// is merged. They only report that the feature is missing from this build.
 
 /// Stand-in: gzip support arrives with branch wt-corpus-tok.
 public enum Gzip {
