@@ -30,6 +30,11 @@ public protocol Communicator: AnyObject {
     /// Reduces `count` elements at `buffer` across ranks in place.
     func allreduce(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws
 
+    /// Sums `counts[r]` elements per rank across ranks and leaves rank r's block (which starts at the sum of
+    /// the counts before r) in place in `buffer` at that same offset; other blocks are left undefined.
+    /// This is ZeRO-1's gradient reduction: each rank receives the summed gradient of the shard it updates.
+    func reduceScatter(_ buffer: UnsafeMutableRawPointer, counts: [Int], element: CommElement) throws
+
     /// Copies `byteCount` bytes at `buffer` from `root` to every rank.
     func broadcast(_ buffer: UnsafeMutableRawPointer, byteCount: Int, root: Int) throws
 

@@ -11,6 +11,7 @@ public final class SingleProcessCommunicator: Communicator {
     public var backendName: String { "single" }
     public func barrier() throws {}
     public func allreduce(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws {}
+    public func reduceScatter(_ buffer: UnsafeMutableRawPointer, counts: [Int], element: CommElement) throws {}
     public func broadcast(_ buffer: UnsafeMutableRawPointer, byteCount: Int, root: Int) throws {}
     public func allgather(_ input: UnsafeRawPointer, byteCount: Int, output: UnsafeMutableRawPointer) throws {
         if byteCount > 0 { memmove(output, input, byteCount) }

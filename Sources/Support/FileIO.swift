@@ -12,17 +12,17 @@ public enum FileIO {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw AtomicFile.ioError(path, "cannot stat") }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw DDError.file(path, "is a folder, not a file", fix: "name a file") }
-        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        // st_size is a hint only: files under /proc report 0, so read until end of file.
+        var out = [UInt8](repeating: 0, count: max(Int(st.st_size), 4096))
         var done = 0
-        try out.withUnsafeMutableBytes { buf in
-            while done < buf.count {
-                let n = read(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0 { if errno == EINTR { continue }; throw AtomicFile.ioError(path, "read failed") }
-                if n == 0 { break }
-                done += n
-            }
+        while true {
+            if done == out.count { out.append(contentsOf: [UInt8](repeating: 0, count: out.count)) }
+            let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 { if errno == EINTR { continue }; throw AtomicFile.ioError(path, "read failed") }
+            if n == 0 { break }
+            done += n
         }
-        if done < out.count { out.removeLast(out.count - done) }
+        out.removeLast(out.count - done)
         return out
     }
 

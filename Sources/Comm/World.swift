@@ -1,0 +1,23 @@
+import Support
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The job's communicator, chosen once per process.
+public enum World {
+    /// True when this process was started by mpirun (Open MPI or a PMIx launcher sets these).
+    public static var launchedByMPI: Bool {
+        getenv("OMPI_COMM_WORLD_SIZE") != nil || getenv("PMIX_RANK") != nil || getenv("PMI_RANK") != nil
+    }
+
+    /// MPI under mpirun, the single-process backend otherwise (no MPI_Init, so a plain run starts instantly).
+    /// Registers the communicator with `Failure` so an error anywhere brings the whole job down.
+    public static func communicator() throws -> Communicator {
+        if let w = Failure.world { return w }
+        let comm: Communicator = launchedByMPI ? try MPICommunicator() : SingleProcessCommunicator()
+        Failure.world = comm
+        ProcessContext.rank = comm.rank
+        ProcessContext.worldSize = comm.size
+        return comm
+    }
+}

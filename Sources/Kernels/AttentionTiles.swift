@@ -1,0 +1,80 @@
+// Row-wise SIMD work on one attention tile, shared by Attention.forward and Attention.backward.
+//
+// A tile is `rows` × `cols` floats at `s` with leading dimension `ld`; its row r is query r0 + r of the
+// segment and its column c is key c0 + c. Causality within the segment keeps columns c ≤ r0 + r − c0, so
+// each row has a valid prefix (`validPrefix`) and a masked suffix that is set to exactly 0: only tiles that
+// straddle the diagonal have a suffix at all, fully masked tiles are never visited by the callers.
+
+/// Number of keys row r of the tile may attend to (0 … cols).
+@inline(__always)
+func validPrefix(rowInSegment: Int, firstKey: Int, cols: Int) -> Int {
+    min(cols, max(0, rowInSegment - firstKey + 1))
+}
+
+/// Online-softmax update for one key tile (forward): for each row, folds the tile's scores into the running
+/// max m and running sum l, turns the scores into unnormalised probabilities P = exp(S − m_new) in place,
+/// and rescales the row's output accumulator o (width d) by exp(m_old − m_new).
+@inline(__always)
+func onlineSoftmaxTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int, r0: Int, c0: Int,
+                       m: UnsafeMutablePointer<Float>, l: UnsafeMutablePointer<Float>,
+                       o: UnsafeMutablePointer<Float>, d: Int) {
+    for r in 0..<rows {
+        let row = s + r * ld
+        let valid = validPrefix(rowInSegment: r0 + r, firstKey: c0, cols: cols)
+        var mv = SIMD8<Float>(repeating: -.infinity)
+        var c = 0
+        while c + 8 <= valid { mv = pointwiseMax(mv, load8(row + c)); c += 8 }
+        var mx = mv.max()
+        while c < valid { mx = max(mx, row[c]); c += 1 }
+        let mOld = m[r]
+        let mNew = max(mOld, mx)
+        var acc = SIMD8<Float>()
+        c = 0
+        while c + 8 <= valid {
+            let p = vexp(load8(row + c) - mNew)
+            store8(p, row + c)
+            acc += p
+            c += 8
+        }
+        var sum = acc.sum()
+        while c < valid { let p = sexp(row[c] - mNew); row[c] = p; sum += p; c += 1 }
+        if valid < cols { (row + valid).update(repeating: 0, count: cols - valid) }
+        // The first tile has mOld = −inf: alpha is 0 and the (zeroed) accumulator stays 0.
+        let alpha = mOld == -.infinity ? 0 : sexp(mOld - mNew)
+        l[r] = l[r] * alpha + sum
+        m[r] = mNew
+        if alpha != 1 { Vector.scale(o + r * d, count: d, by: alpha) }
+    }
+}
+
+/// Backward recomputation of probabilities: P = exp(S − lse_row) on the valid prefix, 0 on the masked suffix.
+/// `lse` is strided (one value per token, `lseStride` apart, for the head being processed).
+@inline(__always)
+func probabilityTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int, r0: Int, c0: Int,
+                     lse: UnsafePointer<Float>, lseStride: Int) {
+    for r in 0..<rows {
+        let row = s + r * ld
+        let valid = validPrefix(rowInSegment: r0 + r, firstKey: c0, cols: cols)
+        let shift = lse[r * lseStride]
+        var c = 0
+        while c + 8 <= valid { store8(vexp(load8(row + c) - shift), row + c); c += 8 }
+        while c < valid { row[c] = sexp(row[c] - shift); c += 1 }
+        if valid < cols { (row + valid).update(repeating: 0, count: cols - valid) }
+    }
+}
+
+/// dS = P ∘ (dP − D_row) in place in dp (D_row = rowsum(dO ∘ O), strided like lse). Masked entries have
+/// P = 0 and come out 0, so the valid prefix is enough to bound the work.
+@inline(__always)
+func scoreGradientTile(p: UnsafePointer<Float>, dp: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int,
+                       r0: Int, c0: Int, delta: UnsafePointer<Float>, deltaStride: Int) {
+    for r in 0..<rows {
+        let prow = p + r * ld, drow = dp + r * ld
+        let valid = validPrefix(rowInSegment: r0 + r, firstKey: c0, cols: cols)
+        let dr = delta[r * deltaStride]
+        var c = 0
+        while c + 8 <= valid { store8(load8(prow + c) * (load8(drow + c) - dr), drow + c); c += 8 }
+        while c < valid { drow[c] = prow[c] * (drow[c] - dr); c += 1 }
+        if valid < cols { (drow + valid).update(repeating: 0, count: cols - valid) }
+    }
+}

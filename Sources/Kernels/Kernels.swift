@@ -1,2 +1,0 @@
-/// The Kernels layer (see docs/architecture.md).
-enum KernelsModule {}

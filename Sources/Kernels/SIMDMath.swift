@@ -1,0 +1,60 @@
+// Internal SIMD helpers shared by the kernels: unaligned vector loads/stores and a vectorised exp.
+//
+// Swift does not auto-vectorise float reductions (no fast-math), and under the default SSE2 target
+// `exp` on a SIMD vector lowers to one libm call per lane. The exp below is plain arithmetic (range
+// reduction to [-ln2/2, ln2/2], a degree-6 polynomial, 2^n built from the exponent bits), which
+// compiles to AVX2/FMA instructions with `-target-cpu haswell`. The polynomial coefficients are the
+// classic Cephes `expf` minimax fit (S. Moshier, Cephes Math Library), accurate to ~2 ulp.
+
+/// Loads 8 consecutive floats from any address.
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Stores 8 consecutive floats at any address.
+@inline(__always)
+func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// Loads 16 consecutive floats from any address.
+@inline(__always)
+func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+/// Stores 16 consecutive floats at any address.
+@inline(__always)
+func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+}
+
+/// e^x on 8 lanes; exactly 0 below -87.3 (so masked scores of -inf give probability 0), +inf-safe clamp above.
+@inline(__always)
+func vexp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let magic: Float = 12_582_912.0  // 1.5·2^23: adding it rounds to an integer kept in the low mantissa bits
+    let xc = x.clamped(lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88.37626))
+    let t = xc * 1.442_695_04 + magic
+    let n = t - magic
+    // Two-step reduction r = x - n·ln2 with ln2 split in a high part exact in float and a low correction.
+    var r = xc - n * 0.693_359_375
+    r = r + n * 2.121_944_4e-4
+    var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+    p = p * r + 1.398_199_95e-3
+    p = p * r + 8.333_451_9e-3
+    p = p * r + 4.166_579_6e-2
+    p = p * r + 1.666_666_5e-1
+    p = p * r + 5.000_000_1e-1
+    let r2 = r * r
+    let er = p * r2 + r + 1
+    let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    let scale = unsafeBitCast((ni &+ 127) &<< 23, to: SIMD8<Float>.self)
+    return (er * scale).replacing(with: 0, where: x .< -87.33654)
+}
+
+/// Scalar e^x with the same algorithm's contract (used for tails so results do not depend on alignment).
+@inline(__always)
+func sexp(_ x: Float) -> Float {
+    vexp(SIMD8(repeating: x))[0]
+}

@@ -1,0 +1,43 @@
+/// The SwiGLU gate (Shazeer, "GLU Variants Improve Transformer", arXiv 2002.05202): out = silu(gate) ∘ up,
+/// silu(g) = g·σ(g).
+///
+/// Shapes: gate, up, out, dout, dgate, dup all [T, F] (pass count = T·F). Gradients are overwritten.
+public enum SwiGLU {
+    /// out = silu(gate) ∘ up.
+    public static func forward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                               count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let g = load8(gate + i)
+            let s = 1 / (1 + vexp(-g))
+            store8(g * s * load8(up + i), out + i)
+            i += 8
+        }
+        while i < count {
+            let g = gate[i], s = 1 / (1 + sexp(-g))
+            out[i] = g * s * up[i]
+            i += 1
+        }
+    }
+
+    /// dgate = dout ∘ up ∘ σ(g)(1 + g(1 − σ(g))), dup = dout ∘ silu(g).
+    public static func backward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, dout: UnsafePointer<Float>,
+                                dgate: UnsafeMutablePointer<Float>, dup: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let g = load8(gate + i), d = load8(dout + i)
+            let s = 1 / (1 + vexp(-g))
+            let u = load8(up + i)
+            store8(d * u * s * (1 + g * (1 - s)), dgate + i)
+            store8(d * g * s, dup + i)
+            i += 8
+        }
+        while i < count {
+            let g = gate[i], d = dout[i], s = 1 / (1 + sexp(-g))
+            let u = up[i]
+            dgate[i] = d * u * s * (1 + g * (1 - s))
+            dup[i] = d * g * s
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/// How this binary was built, for `ddtrain env` and benchmark reports.
+public enum BuildInfo {
+    /// Optimisation and code-generation flags of the numeric targets (kept in step with Package.swift).
+    public static let numericFlags = "-Ounchecked -target-cpu haswell (AVX2, FMA)"
+    /// "debug" or "release".
+    public static var configuration: String {
+        #if DEBUG
+        return "debug"
+        #else
+        return "release"
+        #endif
+    }
+}

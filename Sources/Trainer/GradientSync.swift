@@ -1,0 +1,171 @@
+import Comm
+import Support
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Sums the flat gradient buffer across ranks in buckets that start while backward is still running.
+///
+/// Backward reports finished ranges of the flat buffer (highest offsets first). The buffer is cut into fixed
+/// buckets of `bucketFloats` from the top down — the same cut on every rank, so the collectives match even on
+/// a rank with no sequences, which reports nothing and sends all buckets at `finish`. A bucket is handed to a
+/// dedicated communication thread as soon as backward has passed it; that thread issues blocking allreduces
+/// in place — the scheme of the large data-parallel trainers. The lowest `holdBackFloats` of the buffer are held
+/// back and reduced at `finish` together with the step's loss sum and token count, so those statistics ride
+/// in the same reduction (encoded as hi/lo Float pairs, exact for counts far beyond 2^24).
+///
+/// MPI runs at MPI_THREAD_SERIALIZED: only the communication thread calls MPI between `begin` and `finish`,
+/// and the main thread calls MPI only after `finish` has drained the queue.
+public final class GradientSync {
+    private let comm: Communicator
+    private let gradients: UnsafeMutablePointer<Float>
+    private let count: Int
+    private let bucketFloats: Int
+    private let holdBackFloats: Int
+    /// Buckets as (offset, count), highest offsets first; `nextBucket` is the first not yet sent this step.
+    private let buckets: [(Int, Int)]
+    private var nextBucket = 0
+    private let staging: UnsafeMutablePointer<Float>
+    private static let statSlots = 6
+
+    private var mutex = pthread_mutex_t()
+    private var cond = pthread_cond_t()
+    private var queue: [(Int, Int)] = []
+    private var inFlight = 0
+    private var failure: Error?
+    private var stopping = false
+    private var thread: pthread_t?
+
+    /// Seconds the communication thread spent inside allreduce during the last step.
+    public private(set) var communicationSeconds = 0.0
+
+    /// Prepares the sync of `count` floats at `gradients`; starts the communication thread when there are peers.
+    public init(comm: Communicator, gradients: UnsafeMutablePointer<Float>, count: Int, bucketFloats: Int) {
+        self.comm = comm
+        self.gradients = gradients
+        self.count = count
+        self.bucketFloats = max(1024, bucketFloats)
+        self.holdBackFloats = min(count, 16_384)
+        staging = .allocate(capacity: holdBackFloats + Self.statSlots)
+        var cut: [(Int, Int)] = []
+        var hi = count
+        while hi > holdBackFloats {
+            let lo = max(holdBackFloats, hi - self.bucketFloats)
+            cut.append((lo, hi - lo))
+            hi = lo
+        }
+        buckets = cut
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&cond, nil)
+        if comm.size > 1 { startThread() }
+    }
+
+    deinit {
+        if let t = thread {
+            pthread_mutex_lock(&mutex); stopping = true; pthread_cond_broadcast(&cond); pthread_mutex_unlock(&mutex)
+            pthread_join(t, nil)
+        }
+        staging.deallocate()
+        pthread_mutex_destroy(&mutex)
+        pthread_cond_destroy(&cond)
+    }
+
+    /// Resets the per-step state; call before backward.
+    public func begin() {
+        nextBucket = 0
+        communicationSeconds = 0
+    }
+
+    /// Backward's hook: everything from `range.lowerBound` up is final. Sends every bucket backward has passed.
+    public func gradientsReady(_ range: Range<Int>) {
+        guard comm.size > 1 else { return }
+        send(downTo: range.lowerBound)
+    }
+
+    private func send(downTo low: Int) {
+        while nextBucket < buckets.count, buckets[nextBucket].0 >= low {
+            enqueue(buckets[nextBucket].0, buckets[nextBucket].1)
+            nextBucket += 1
+        }
+    }
+
+    /// Reduces what is left together with the statistics, waits for every bucket, and returns the global
+    /// loss sum and token count plus the seconds the main thread waited (exposed communication).
+    public func finish(lossSum: Double, tokenCount: Int) throws -> (lossSum: Double, tokenCount: Int, exposedSeconds: Double) {
+        guard comm.size > 1 else { return (lossSum, tokenCount, 0) }
+        let t0 = monotonicSeconds()
+        send(downTo: 0)
+        try drain()
+        // The held-back low end of the buffer and the statistics travel in one final allreduce.
+        memcpy(staging, gradients, holdBackFloats * 4)
+        Self.encode(lossSum, into: staging + holdBackFloats)
+        Self.encode(Double(tokenCount), into: staging + holdBackFloats + 2)
+        let tc = monotonicSeconds()
+        try comm.allreduce(UnsafeMutableRawPointer(staging), count: holdBackFloats + 4, element: .float, op: .sum)
+        communicationSeconds += monotonicSeconds() - tc
+        memcpy(gradients, staging, holdBackFloats * 4)
+        let loss = Self.decode(staging + holdBackFloats)
+        let tokens = Int(Self.decode(staging + holdBackFloats + 2).rounded())
+        return (loss, tokens, monotonicSeconds() - t0)
+    }
+
+    /// Splits a Double into two Floats whose sum restores it to about 48 bits.
+    static func encode(_ x: Double, into p: UnsafeMutablePointer<Float>) {
+        let hi = Float(x)
+        p[0] = hi
+        p[1] = Float(x - Double(hi))
+    }
+
+    static func decode(_ p: UnsafeMutablePointer<Float>) -> Double { Double(p[0]) + Double(p[1]) }
+
+    // MARK: communication thread
+
+    private func enqueue(_ offset: Int, _ n: Int) {
+        pthread_mutex_lock(&mutex)
+        queue.append((offset, n))
+        inFlight += 1
+        pthread_cond_broadcast(&cond)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    private func drain() throws {
+        pthread_mutex_lock(&mutex)
+        while inFlight > 0 && failure == nil { pthread_cond_wait(&cond, &mutex) }
+        let f = failure
+        pthread_mutex_unlock(&mutex)
+        if let f { throw f }
+    }
+
+    private func startThread() {
+        let ctx = Unmanaged.passUnretained(self).toOpaque()
+        var t = pthread_t()
+        let rc = pthread_create(&t, nil, { raw in
+            Unmanaged<GradientSync>.fromOpaque(raw!).takeUnretainedValue().serve()
+            return nil
+        }, ctx)
+        precondition(rc == 0, "cannot start the communication thread")
+        thread = t
+    }
+
+    private func serve() {
+        while true {
+            pthread_mutex_lock(&mutex)
+            while queue.isEmpty && !stopping { pthread_cond_wait(&cond, &mutex) }
+            if stopping && queue.isEmpty { pthread_mutex_unlock(&mutex); return }
+            let (offset, n) = queue.removeFirst()
+            pthread_mutex_unlock(&mutex)
+            let t0 = monotonicSeconds()
+            var err: Error? = nil
+            do {
+                try comm.allreduce(UnsafeMutableRawPointer(gradients + offset), count: n, element: .float, op: .sum)
+            } catch { err = error }
+            let dt = monotonicSeconds() - t0
+            pthread_mutex_lock(&mutex)
+            communicationSeconds += dt
+            if let err, failure == nil { failure = err }
+            inFlight -= 1
+            pthread_cond_broadcast(&cond)
+            pthread_mutex_unlock(&mutex)
+        }
+    }
+}

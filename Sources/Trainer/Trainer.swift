@@ -1,2 +1,0 @@
-/// The Trainer layer (see docs/architecture.md).
-enum TrainerModule {}

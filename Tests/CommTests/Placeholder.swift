@@ -1,1 +1,0 @@
-// Tests of Comm (see docs/architecture.md).

@@ -1,1 +1,0 @@
-// Tests of Kernels (see docs/architecture.md).
