@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels", "Support"]),
-        .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Kernels", "Support"]),
+        .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Kernels", "Support"], exclude: ["Golden"]),
         .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Support"]),
         .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support"]),
         .testTarget(name: "CommTests", dependencies: ["TestSupport", "Comm", "Support"]),

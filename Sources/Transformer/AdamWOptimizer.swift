@@ -1,0 +1,86 @@
+import Kernels
+import Support
+
+/// AdamW hyper-parameters (learning rate is given per step by the schedule).
+public struct AdamWConfig: Equatable, Sendable {
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.95
+    public var eps: Float = 1e-8
+    public var weightDecay: Float = 0
+    /// When true (the usual choice) norms and embeddings (TensorInfo.decays == false) are not decayed.
+    public var excludeNormsAndEmbeddings: Bool = true
+
+    /// A configuration; defaults are the paper's reference run (β 0.9/0.95, ε 1e-8).
+    public init(beta1: Float = 0.9, beta2: Float = 0.95, eps: Float = 1e-8, weightDecay: Float = 0,
+                excludeNormsAndEmbeddings: Bool = true) {
+        self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
+        self.weightDecay = weightDecay; self.excludeNormsAndEmbeddings = excludeNormsAndEmbeddings
+    }
+}
+
+/// AdamW over the flat parameter buffer: owns m and v (same layout) and the update count.
+///
+/// `step` may cover any sub-range (a ZeRO-1 shard); m and v outside the ranges a rank updates stay untouched.
+public final class AdamWOptimizer {
+    public let layout: ParameterLayout
+    public var config: AdamWConfig
+    /// First and second moments, same layout as the parameters (for checkpoints: save and restore them as they are).
+    public let m: UnsafeMutableBufferPointer<Float>
+    public let v: UnsafeMutableBufferPointer<Float>
+    /// Updates done so far (bias correction uses stepCount + 1 for the next one); restore it from checkpoints.
+    public var stepCount: Int = 0
+
+    /// Zeroed moments for `layout`.
+    public init(layout: ParameterLayout, config: AdamWConfig) {
+        self.layout = layout
+        self.config = config
+        m = .allocate(capacity: layout.count)
+        v = .allocate(capacity: layout.count)
+        m.initialize(repeating: 0)
+        v.initialize(repeating: 0)
+    }
+
+    deinit { m.deallocate(); v.deallocate() }
+
+    /// One optimizer step over `range` of the flat buffers (the whole buffer by default); counts as one update.
+    /// `gradScale` multiplies the gradients on the fly (e.g. 1/token count).
+    public func step(params: UnsafeMutableBufferPointer<Float>, grads: UnsafeMutableBufferPointer<Float>, lr: Float,
+                     range: Range<Int>? = nil, gradScale: Float = 1) throws {
+        try step(params: params, grads: grads, lr: lr, ranges: [range ?? 0..<layout.count], gradScale: gradScale)
+    }
+
+    /// One optimizer step over several disjoint ranges at once (still one update for bias correction).
+    public func step(params: UnsafeMutableBufferPointer<Float>, grads: UnsafeMutableBufferPointer<Float>, lr: Float,
+                     ranges: [Range<Int>], gradScale: Float = 1) throws {
+        guard params.count == layout.count, grads.count == layout.count else {
+            throw DDError("AdamWOptimizer: buffers of \(params.count)/\(grads.count) floats, layout has \(layout.count) (fix: pass the model's params and grads)")
+        }
+        for r in ranges where r.lowerBound < 0 || r.upperBound > layout.count {
+            throw DDError("AdamWOptimizer: range \(r) is outside 0..<\(layout.count) (fix: pass a shard of the flat buffer)")
+        }
+        let step = stepCount + 1
+        for r in ranges {
+            // Split the range at tensor boundaries so each piece gets its tensor's decay.
+            for t in layout.tensors {
+                let lo = max(r.lowerBound, t.offset), hi = min(r.upperBound, t.offset + t.count)
+                guard lo < hi else { continue }
+                let decay = (t.decays || !config.excludeNormsAndEmbeddings) ? config.weightDecay : 0
+                try AdamW.update(params: params.baseAddress! + lo, grads: grads.baseAddress! + lo, m: m.baseAddress! + lo,
+                                 v: v.baseAddress! + lo, count: hi - lo, lr: lr, beta1: config.beta1, beta2: config.beta2,
+                                 eps: config.eps, weightDecay: decay, step: step, gradScale: gradScale)
+            }
+        }
+        stepCount = step
+    }
+}
+
+/// Scales `grads` so their global L2 norm is at most `maxNorm` (no change when already below); returns the norm
+/// before clipping. With data parallelism call it on the summed, averaged gradient so every rank agrees.
+@discardableResult
+public func clipGradients(_ grads: UnsafeMutableBufferPointer<Float>, maxNorm: Double) -> Double {
+    let norm = Vector.sumOfSquares(grads.baseAddress!, count: grads.count).squareRoot()
+    if maxNorm > 0, norm > maxNorm, norm.isFinite {
+        Vector.scale(grads.baseAddress!, count: grads.count, by: Float(maxNorm / (norm + 1e-6)))
+    }
+    return norm
+}

@@ -1,0 +1,80 @@
+import Kernels
+
+// Backward pass: lm_head and final norm, then each layer in reverse. Weight gradients accumulate into `grads`
+// (zeroed before the pass); arena.dRes carries the gradient of the residual stream between layers.
+extension Model {
+    /// The configured norm's backward: dx overwritten, dgain accumulated.
+    func normBackward(x: UnsafePointer<Float>, gain: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                      dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, dgain: UnsafeMutablePointer<Float>, tokens: Int) {
+        switch config.norm {
+        case .rmsnorm:
+            RMSNorm.backward(x: x, gain: gain, rstd: rstd, dy: dy, dx: dx, dgain: dgain, tokens: tokens, width: config.dim)
+        case .layernorm:
+            LayerNorm.backward(x: x, gain: gain, mean: mean, rstd: rstd, dy: dy, dx: dx, dgain: dgain, tokens: tokens, width: config.dim)
+        }
+    }
+
+    /// Loss and its gradient chunk by chunk through the lm_head, then the final norm; leaves d(x_L) in arena.dRes.
+    func headForwardBackward(tokens T: Int, zLoss: Float) throws -> LossSum {
+        let C = config.dim, V = config.vocab
+        var total = LossSum(sum: 0, count: 0)
+        try forEachHeadChunk(tokens: T) { start, n in
+            let targets = targetIds.baseAddress! + start
+            let r = try CrossEntropy.forward(logits: arena.logits, targets: targets, tokens: n, vocab: V, zLoss: zLoss, lossPerToken: nil)
+            total.sum += r.sum
+            total.count += r.count
+            try CrossEntropy.backward(logits: arena.logits, targets: targets, tokens: n, vocab: V, zLoss: zLoss, dlogits: arena.dLogits)
+            Linear.backward(x: arena.xnFinal + start * C, w: p(offsets.lmHead), dy: arena.dLogits, dx: arena.dTmp + start * C,
+                            dw: g(offsets.lmHead), tokens: n, inFeatures: C, outFeatures: V)
+        }
+        normBackward(x: arena.xFinal, gain: p(offsets.finalNorm), mean: arena.meanF, rstd: arena.rstdF,
+                     dy: arena.dTmp, dx: arena.dRes, dgain: g(offsets.finalNorm), tokens: T)
+        return total
+    }
+
+    /// Backward through layer `l`: arena.dRes holds d(out) on entry and d(x) on exit.
+    func layerBackward(_ l: Int, tokens T: Int) throws {
+        let a = arena.layers[l], o = offsets.layers[l]
+        let C = config.dim, F = config.hidden, H = config.heads, D = config.headDim
+        let dRes = arena.dRes, dTmp = arena.dTmp, dAtt = arena.dAtt, xn = arena.xn
+
+        // MLP: recompute n2(h) and the activation instead of having stored them.
+        normForward(x: a.h, gain: p(o.mlpNorm), y: xn, mean: a.mean2, rstd: a.rstd2, tokens: T)
+        activation(layer: a, tokens: T, xn: nil, offsets: o)
+        Linear.backward(x: arena.act, w: p(o.wDown), dy: dRes, dx: arena.dAct, dw: g(o.wDown), tokens: T, inFeatures: F, outFeatures: C)
+        switch config.mlp {
+        case .swiglu:
+            SwiGLU.backward(gate: a.gate, up: a.up, dout: arena.dAct, dgate: arena.dGate, dup: arena.dUp, count: T * F)
+            Linear.backward(x: xn, w: p(o.wGate), dy: arena.dGate, dx: dTmp, dw: g(o.wGate), tokens: T, inFeatures: C, outFeatures: F)
+            Linear.backward(x: xn, w: p(o.wUp), dy: arena.dUp, dx: dTmp, dw: g(o.wUp), tokens: T, inFeatures: C, outFeatures: F,
+                            accumulateDx: true)
+        case .gelu:
+            GELU.backward(x: a.gate, dout: arena.dAct, dx: arena.dGate, count: T * F)
+            Linear.backward(x: xn, w: p(o.wGate), dy: arena.dGate, dx: dTmp, dw: g(o.wGate), tokens: T, inFeatures: C, outFeatures: F)
+        }
+        normBackward(x: a.h, gain: p(o.mlpNorm), mean: a.mean2, rstd: a.rstd2, dy: dTmp, dx: dAtt, dgain: g(o.mlpNorm), tokens: T)
+        Vector.add(dAtt, into: dRes, count: T * C)  // dRes is now d(h)
+
+        // Attention.
+        Linear.backward(x: a.att, w: p(o.wo), dy: dRes, dx: dAtt, dw: g(o.wo), tokens: T, inFeatures: C, outFeatures: C)
+        try Attention.backward(q: a.q, k: a.k, v: a.v, out: a.att, dout: dAtt, lse: a.lse, dq: arena.dq, dk: arena.dk, dv: arena.dv,
+                               segmentStarts: segmentStarts, heads: H, headDim: D, scale: 1 / Float(D).squareRoot(),
+                               workspace: arena.attentionWorkspace)
+        let base = Float(config.ropeBase)
+        RoPE.backward(dx: arena.dq, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
+        RoPE.backward(dx: arena.dk, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
+        var dq = arena.dq, dk = arena.dk
+        if let qRaw = a.qRaw, let kRaw = a.kRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
+            RMSNorm.backward(x: qRaw, gain: p(o.qNorm), rstd: qRstd, dy: dq, dx: arena.dqRaw, dgain: g(o.qNorm), tokens: T * H, width: D)
+            RMSNorm.backward(x: kRaw, gain: p(o.kNorm), rstd: kRstd, dy: dk, dx: arena.dkRaw, dgain: g(o.kNorm), tokens: T * H, width: D)
+            dq = arena.dqRaw
+            dk = arena.dkRaw
+        }
+        normForward(x: a.x, gain: p(o.attnNorm), y: xn, mean: a.mean1, rstd: a.rstd1, tokens: T)
+        Linear.backward(x: xn, w: p(o.wq), dy: dq, dx: dTmp, dw: g(o.wq), tokens: T, inFeatures: C, outFeatures: C)
+        Linear.backward(x: xn, w: p(o.wk), dy: dk, dx: dTmp, dw: g(o.wk), tokens: T, inFeatures: C, outFeatures: C, accumulateDx: true)
+        Linear.backward(x: xn, w: p(o.wv), dy: arena.dv, dx: dTmp, dw: g(o.wv), tokens: T, inFeatures: C, outFeatures: C, accumulateDx: true)
+        normBackward(x: a.x, gain: p(o.attnNorm), mean: a.mean1, rstd: a.rstd1, dy: dTmp, dx: dAtt, dgain: g(o.attnNorm), tokens: T)
+        Vector.add(dAtt, into: dRes, count: T * C)  // dRes is now d(x)
+    }
+}

@@ -1,0 +1,84 @@
+import Kernels
+
+// Forward pass: embedding, layers, final norm, and the lm_head run chunk by chunk.
+extension Model {
+    /// Pointer to the parameters at `offset`.
+    @inline(__always) func p(_ offset: Int) -> UnsafeMutablePointer<Float> { params.baseAddress! + offset }
+    /// Pointer to the gradients at `offset`.
+    @inline(__always) func g(_ offset: Int) -> UnsafeMutablePointer<Float> { grads.baseAddress! + offset }
+
+    /// The configured norm (RMSNorm or gain-only LayerNorm) over `tokens` rows of width dim.
+    func normForward(x: UnsafePointer<Float>, gain: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                     mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, tokens: Int) {
+        let eps = Float(config.normEps)
+        switch config.norm {
+        case .rmsnorm: RMSNorm.forward(x: x, gain: gain, y: y, rstd: rstd, tokens: tokens, width: config.dim, eps: eps)
+        case .layernorm:
+            LayerNorm.forward(x: x, gain: gain, y: y, mean: mean, rstd: rstd, tokens: tokens, width: config.dim, eps: eps)
+        }
+    }
+
+    /// Fills the arena from the loaded batch up to the final norm's output.
+    func forward(tokens T: Int) throws {
+        try Embedding.forward(ids: ids.baseAddress!, table: p(offsets.embedding), out: arena.layers[0].x,
+                              tokens: T, vocab: config.vocab, width: config.dim)
+        for l in 0..<config.layers { try layerForward(l, tokens: T) }
+        normForward(x: arena.xFinal, gain: p(offsets.finalNorm), y: arena.xnFinal, mean: arena.meanF, rstd: arena.rstdF, tokens: T)
+    }
+
+    /// One pre-norm block: h = x + Wo·attn(n1(x)); out = h + mlp(n2(h)).
+    func layerForward(_ l: Int, tokens T: Int) throws {
+        let a = arena.layers[l], o = offsets.layers[l]
+        let C = config.dim, F = config.hidden, H = config.heads, D = config.headDim
+        let out = l + 1 < config.layers ? arena.layers[l + 1].x : arena.xFinal
+        let xn = arena.xn
+        normForward(x: a.x, gain: p(o.attnNorm), y: xn, mean: a.mean1, rstd: a.rstd1, tokens: T)
+        Linear.forward(x: xn, w: p(o.wq), y: a.qRaw ?? a.q, tokens: T, inFeatures: C, outFeatures: C)
+        Linear.forward(x: xn, w: p(o.wk), y: a.kRaw ?? a.k, tokens: T, inFeatures: C, outFeatures: C)
+        Linear.forward(x: xn, w: p(o.wv), y: a.v, tokens: T, inFeatures: C, outFeatures: C)
+        if let qRaw = a.qRaw, let kRaw = a.kRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
+            // qk-norm: each head's D values are one row, so [T, H, D] is T·H rows of width D.
+            let eps = Float(config.normEps)
+            RMSNorm.forward(x: qRaw, gain: p(o.qNorm), y: a.q, rstd: qRstd, tokens: T * H, width: D, eps: eps)
+            RMSNorm.forward(x: kRaw, gain: p(o.kNorm), y: a.k, rstd: kRstd, tokens: T * H, width: D, eps: eps)
+        }
+        let base = Float(config.ropeBase)
+        RoPE.forward(x: a.q, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
+        RoPE.forward(x: a.k, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
+        try Attention.forward(q: a.q, k: a.k, v: a.v, out: a.att, lse: a.lse, segmentStarts: segmentStarts,
+                              heads: H, headDim: D, scale: 1 / Float(D).squareRoot(), workspace: arena.attentionWorkspace)
+        Vector.copy(from: a.x, to: a.h, count: T * C)
+        Linear.forward(x: a.att, w: p(o.wo), y: a.h, tokens: T, inFeatures: C, outFeatures: C, accumulate: true)
+        normForward(x: a.h, gain: p(o.mlpNorm), y: xn, mean: a.mean2, rstd: a.rstd2, tokens: T)
+        Linear.forward(x: xn, w: p(o.wGate), y: a.gate, tokens: T, inFeatures: C, outFeatures: F)
+        activation(layer: a, tokens: T, xn: xn, offsets: o)
+        Vector.copy(from: a.h, to: out, count: T * C)
+        Linear.forward(x: arena.act, w: p(o.wDown), y: out, tokens: T, inFeatures: F, outFeatures: C, accumulate: true)
+    }
+
+    /// The MLP's hidden activation into `arena.act` from the stored pre-activations (also recomputed in backward).
+    /// For SwiGLU the up projection is computed here in forward; backward passes `xn: nil` to reuse the stored one.
+    func activation(layer a: ActivationArena.Layer, tokens T: Int, xn: UnsafePointer<Float>?, offsets o: Offsets.Layer) {
+        let C = config.dim, F = config.hidden
+        switch config.mlp {
+        case .swiglu:
+            if let xn { Linear.forward(x: xn, w: p(o.wUp), y: a.up, tokens: T, inFeatures: C, outFeatures: F) }
+            SwiGLU.forward(gate: a.gate, up: a.up, out: arena.act, count: T * F)
+        case .gelu:
+            GELU.forward(x: a.gate, out: arena.act, count: T * F)
+        }
+    }
+
+    /// Runs the lm_head over chunks of the final norm's output: `body(start, n)` sees logits of tokens
+    /// start..<start+n in `arena.logits`.
+    func forEachHeadChunk(tokens T: Int, _ body: (Int, Int) throws -> Void) rethrows {
+        let C = config.dim, V = config.vocab
+        var start = 0
+        while start < T {
+            let n = min(arena.headChunk, T - start)
+            Linear.forward(x: arena.xnFinal + start * C, w: p(offsets.lmHead), y: arena.logits, tokens: n, inFeatures: C, outFeatures: V)
+            try body(start, n)
+            start += n
+        }
+    }
+}

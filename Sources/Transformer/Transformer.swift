@@ -1,2 +1,0 @@
-/// The Transformer layer (see docs/architecture.md).
-enum TransformerModule {}

@@ -1,0 +1,173 @@
+import Kernels
+import Support
+import Transformer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ddtrain bench step`: training-step throughput of the model at several sequence lengths with a fixed token
+/// count per step, as a ratio to single-thread sgemm measured in the same run, plus the peak-memory comparison of
+/// one 8,192-token sequence against eight 1,024-token sequences.
+let benchStepPart = Subcommand(
+    name: "step", summary: "forward+backward throughput per sequence length, as a ratio to sgemm in the same run",
+    help: """
+    usage: ddtrain bench step [options]
+
+    Times forward+backward of the model on steps of --tokens tokens split into sequences of each length
+    (128×64 … 2×4096 by default) and prints tokens/s, model FLOP/s (every matmul 2·m·n·k, causal attention,
+    backward = 2× forward), the ratio to single-thread cblas_sgemm FLOP/s timed in the same run, and peak RSS.
+    Then compares peak memory of one 8,192-token sequence with eight 1,024-token sequences.
+
+    options:
+      --models LIST     small (6 layers, 384 wide, 6 heads, vocab 257) and/or gpt2 (12, 768, 12, vocab 50257) [small]
+      --set KEY=VALUE   override a model key for every model (e.g. --set qk_norm=true, --set model.mlp=gelu); repeatable
+      --lengths LIST    sequence lengths [64,256,1024,4096]
+      --tokens N        tokens per step [8192]
+      --seq-len L       time only sequences of length L (with --seqs N: N of them, tokens = L·N)
+      --seqs N          sequences per step with --seq-len
+      --threads N       OpenBLAS threads [1]
+      --repeat N        timed steps per length after one warm-up step; the fastest counts [2]
+      --json            print one JSON object instead of the table
+    """,
+    options: ["models": true, "set": true, "lengths": true, "tokens": true, "seq-len": true, "seqs": true,
+              "threads": true, "repeat": true, "json": false]
+) { args in
+    let cmd = "bench step"
+    let threads = try args.int("threads", default: 1, command: cmd)
+    let repeats = try args.int("repeat", default: 2, command: cmd)
+    var tokens = try args.int("tokens", default: 8192, command: cmd)
+    var lengths = try args.intList("lengths", default: [64, 256, 1024, 4096], command: cmd)
+    if let l = args.value("seq-len") {
+        guard let len = Int(l), len > 0 else { throw DDError.usage("ddtrain \(cmd): --seq-len expects a positive integer, got '\(l)'") }
+        lengths = [len]
+        if args.value("seqs") != nil { tokens = len * (try args.int("seqs", default: 1, command: cmd)) }
+    } else if args.value("seqs") != nil {
+        throw DDError.usage("ddtrain \(cmd): --seqs needs --seq-len (or use --tokens and --lengths)")
+    }
+    guard threads >= 1, repeats >= 1, tokens >= 1, lengths.allSatisfy({ $0 >= 1 }) else {
+        throw DDError.usage("ddtrain \(cmd): --threads, --repeat, --tokens and every length must be positive")
+    }
+    if let bad = lengths.first(where: { $0 > tokens }) {
+        throw DDError.usage("ddtrain \(cmd): length \(bad) exceeds --tokens \(tokens) (fix: raise --tokens or drop the length)")
+    }
+    let models = (args.value("models") ?? "small").split(separator: ",").map(String.init)
+    let json = args.flag("json")
+    Matmul.setThreads(threads)
+
+    let sgemm = measureSgemm()
+    var report: [(String, JSON)] = [("threads", .int(threads)), ("sgemm_flops_per_s", .number(sgemm)), ("tokens_per_step", .int(tokens))]
+    if !json {
+        print("sgemm 2048³, \(threads) thread(s): \(fixed(sgemm / 1e9, 1)) GFLOP/s")
+    }
+    var modelReports: [JSON] = []
+    for name in models {
+        let config = try benchConfig(name, overrides: args.all("set"))
+        let model = try Model(config: config, maxTokens: tokens, seed: 1)
+        if !json {
+            print("\nmodel \(name): \(config.layers) layers, dim \(config.dim), \(config.heads) heads, vocab \(config.vocab), " +
+                  "\(config.mlp.rawValue), \(model.layout.count) parameters, arena+params \(humanBytes(model.allocatedBytes))")
+            print("seq_len".leftPadded(8) + "seqs".leftPadded(6) + "step s".leftPadded(9) + "tokens/s".leftPadded(11) +
+                  "GFLOP/s".leftPadded(9) + "ratio".leftPadded(7) + "peak RSS".leftPadded(11))
+        }
+        var rows: [JSON] = []
+        for len in lengths {
+            let seqs = tokens / len
+            let batch = benchBatch(sequences: seqs, length: len, vocab: config.vocab, seed: UInt64(len))
+            _ = try model.forwardBackward(batch, zLoss: 1e-4)
+            var best = Double.infinity
+            for _ in 0..<repeats {
+                let t0 = monotonicSeconds()
+                _ = try model.forwardBackward(batch, zLoss: 1e-4)
+                best = min(best, monotonicSeconds() - t0)
+            }
+            let flops = model.trainingFLOPs(segmentLengths: batch.segmentLengths) / best
+            let rss = peakResidentBytes()
+            rows.append(.obj([
+                "seq_len": .int(len), "seqs": .int(seqs), "tokens": .int(batch.count), "step_s": .number(best),
+                "tokens_per_s": .number(Double(batch.count) / best), "flops_per_s": .number(flops),
+                "ratio_to_sgemm": .number(flops / sgemm), "peak_rss_bytes": .int(rss),
+            ]))
+            if !json {
+                print(String(len).leftPadded(8) + String(seqs).leftPadded(6) + fixed(best, 3).leftPadded(9) +
+                      fixed(Double(batch.count) / best, 0).leftPadded(11) + fixed(flops / 1e9, 1).leftPadded(9) +
+                      fixed(flops / sgemm, 2).leftPadded(7) + humanBytes(rss).leftPadded(11))
+            }
+        }
+        modelReports.append(.obj(["name": .string(name), "config": config.toJSON(), "parameters": .int(model.layout.count),
+                                  "allocated_bytes": .int(model.allocatedBytes), "rows": .array(rows)]))
+    }
+    report.append(("models", .array(modelReports)))
+    let memory = try memoryComparison(config: try benchConfig(models.first ?? "small", overrides: args.all("set")))
+    report.append(("memory", memory))
+    if json {
+        print(JSON.object(report).compact)
+    } else {
+        let one = memory["one_8192_peak_rss_bytes"]!.intValue!, eight = memory["eight_1024_peak_rss_bytes"]!.intValue!
+        print("\npeak RSS of a step (\(models.first ?? "small")): 1×8192 \(humanBytes(one)), 8×1024 \(humanBytes(eight)), " +
+              "ratio \(fixed(memory["ratio"]!.doubleValue!, 3))")
+    }
+    return 0
+}
+
+/// The named benchmark model with `--set` overrides (keys with or without the "model." prefix).
+private func benchConfig(_ name: String, overrides: [String]) throws -> ModelConfig {
+    var base: JSON
+    switch name {
+    case "small": base = .obj(["layers": .int(6), "dim": .int(384), "heads": .int(6), "vocab": .int(257)])
+    case "gpt2": base = .obj(["layers": .int(12), "dim": .int(768), "heads": .int(12), "vocab": .int(50257)])
+    default: throw DDError.usage("ddtrain bench step: unknown model '\(name)' in --models (use small, gpt2)")
+    }
+    let assignments = overrides.map { $0.hasPrefix("model.") ? String($0.dropFirst(6)) : $0 }
+    base = try ConfigOverrides.apply(assignments, to: base)
+    return try ModelConfig.parse(ConfigReader(base, path: "model"))
+}
+
+/// `sequences` random sequences of `length` tokens, each with a target per token.
+private func benchBatch(sequences: Int, length: Int, vocab: Int, seed: UInt64) -> PackedBatch {
+    var rng = Xoshiro256(seed: seed)
+    var seqs: [(tokens: [Int32], targets: [Int32])] = []
+    for _ in 0..<sequences {
+        let ids = (0...length).map { _ in Int32(rng.nextInt(below: vocab)) }
+        seqs.append((Array(ids.dropLast()), Array(ids.dropFirst())))
+    }
+    return PackedBatch(sequences: seqs)
+}
+
+/// Best-of-three FLOP/s of a 2048×2048×2048 cblas_sgemm (about 17 GFLOP, ~0.2 s single-threaded).
+private func measureSgemm() -> Double {
+    let n = 2048
+    let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n), b = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+    let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+    defer { a.deallocate(); b.deallocate(); c.deallocate() }
+    var rng = Xoshiro256(seed: 1)
+    for i in 0..<(n * n) { a[i] = Float(rng.nextDouble() - 0.5); b[i] = Float(rng.nextDouble() - 0.5) }
+    var best = Double.infinity
+    for _ in 0..<4 {
+        let t0 = monotonicSeconds()
+        Matmul.gemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: c, ldc: n)
+        best = min(best, monotonicSeconds() - t0)
+    }
+    return 2 * Double(n * n * n) / best
+}
+
+/// Peak RSS during a step of one 8,192-token sequence and of eight 1,024-token sequences (the kernel's peak counter
+/// is reset between them through /proc/self/clear_refs), with a model built for 8,192 tokens.
+private func memoryComparison(config: ModelConfig) throws -> JSON {
+    let model = try Model(config: config, maxTokens: 8192, seed: 1)
+    func peak(_ batch: PackedBatch) throws -> Int {
+        resetPeakResident()
+        _ = try model.forwardBackward(batch, zLoss: 0)
+        return peakResidentBytes()
+    }
+    let eight = try peak(benchBatch(sequences: 8, length: 1024, vocab: config.vocab, seed: 2))
+    let one = try peak(benchBatch(sequences: 1, length: 8192, vocab: config.vocab, seed: 3))
+    return .obj(["one_8192_peak_rss_bytes": .int(one), "eight_1024_peak_rss_bytes": .int(eight),
+                 "ratio": .number(Double(one) / Double(max(1, eight)))])
+}
+
+/// Resets VmHWM to the current RSS (Linux: writing 5 to /proc/self/clear_refs); a no-op where unsupported.
+private func resetPeakResident() {
+    guard let f = fopen("/proc/self/clear_refs", "w") else { return }
+    fputs("5", f)
+    fclose(f)
+}

@@ -1,1 +1,0 @@
-// Tests of Corpus (see docs/architecture.md).

@@ -1,1 +1,0 @@
-// Tests of Transformer (see docs/architecture.md).
