@@ -58,7 +58,13 @@ public final class TrainingSession {
                                  fix: "set data.tokenizer to \"\(tokenizer.name)\" or prepare the data again")
         }
         modelConfig = try config.modelConfig(vocabulary: tokenizer.vocabularySize)
-        let planner = try StepPlanner(config: config.curriculum, layouts: DataLayouts.counts(store.manifest), worldSize: comm.size)
+        // The plan balances sequences over the data's shards, not over this job's ranks: it is then a pure function
+        // of (config, manifest, seed, step) whatever the world size, so N ranks train on exactly the batches one
+        // rank would, and a run resumed on another world size continues the same plan. When the job has one rank
+        // per shard (the usual case: prepare and train with the same mpirun -np) every rank owns an equal share
+        // of each step and nothing moves.
+        let planner = try StepPlanner(config: config.curriculum, layouts: DataLayouts.counts(store.manifest),
+                                      worldSize: store.manifest.shardCount)
         self.planner = planner
         totalSteps = config.run.maxSteps > 0 ? min(config.run.maxSteps, planner.totalSteps) : planner.totalSteps
         guard totalSteps > 0 else {
@@ -293,5 +299,16 @@ public final class TrainingSession {
         let result = try evaluator.run(model: model, comm: comm, documentMasking: config.curriculum.documentMasking)
         return result.setting("type", to: .string("eval")).setting("step", to: .int(step)).setting("tokens_seen", to: .int(tokensSeen))
             .setting("elapsed_s", to: .number(elapsedBefore + monotonicSeconds() - runStart))
+    }
+}
+
+extension TrainingSession {
+    /// The gradient of the mean loss over all target tokens of global step `step` (summed across ranks and
+    /// divided by the global token count), without updating anything: what N ranks must agree on with 1 rank.
+    public func gradientProbe(step: Int) throws -> (gradient: [Float], loss: Double, tokens: Int) {
+        precondition(sharded == nil, "the probe reads the full gradient; run it without ZeRO-1")
+        let g = try computeGradient(step: step)
+        let scale = 1 / Float(max(1, g.tokenCount))
+        return (model.grads.map { $0 * scale }, g.lossSum / Double(max(1, g.tokenCount)), g.tokenCount)
     }
 }
