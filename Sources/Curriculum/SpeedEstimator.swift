@@ -65,4 +65,13 @@ public struct SpeedEstimator: Sendable {
         steps = 0
         return true
     }
+
+    /// Restores factors saved in a checkpoint (the measurement window starts empty).
+    public mutating func restore(speeds saved: [Double]) {
+        precondition(saved.count == speeds.count)
+        speeds = saved
+        costSum = speeds.map { _ in 0 }
+        timeSum = costSum
+        steps = 0
+    }
 }

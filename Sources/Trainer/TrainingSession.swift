@@ -30,11 +30,12 @@ public final class TrainingSession {
     let checkpoints: CheckpointStore
     let evaluator: Evaluator
     /// The first step this process runs (after a resume, the checkpoint's).
-    public private(set) var startStep = 0
+    public internal(set) var startStep = 0
     /// Steps the run takes in total.
     public let totalSteps: Int
     var tokensSeen = 0
     var elapsedBefore = 0.0
+    var runStart = 0.0
     let faults: FaultInjection
 
     /// Sets the run up: reads the data and config, builds the model (fresh, from `initFrom`, or from the run's
@@ -49,14 +50,16 @@ public final class TrainingSession {
             throw DDError.file(config.data.directory, "holds no prepared dataset (no \(Manifest.fileName))",
                                fix: "run 'ddtrain prepare --config FILE' first or set data.dir")
         }
-        store = try DatasetStore(directory: config.data.directory)
+        let store = try DatasetStore(directory: config.data.directory)
+        self.store = store
         let tokenizer = store.manifest.tokenizer
         if tokenizer.name != config.data.tokenizer {
             throw DDError.config("data.tokenizer", "\"\(config.data.tokenizer)\" but \(config.data.directory) was prepared with \"\(tokenizer.name)\"",
                                  fix: "set data.tokenizer to \"\(tokenizer.name)\" or prepare the data again")
         }
         modelConfig = try config.modelConfig(vocabulary: tokenizer.vocabularySize)
-        planner = try StepPlanner(config: config.curriculum, layouts: DataLayouts.counts(store.manifest), worldSize: comm.size)
+        let planner = try StepPlanner(config: config.curriculum, layouts: DataLayouts.counts(store.manifest), worldSize: comm.size)
+        self.planner = planner
         totalSteps = config.run.maxSteps > 0 ? min(config.run.maxSteps, planner.totalSteps) : planner.totalSteps
         guard totalSteps > 0 else {
             throw DDError.config("curriculum.total_tokens", "the plan has no steps for this data",
@@ -120,7 +123,12 @@ public final class TrainingSession {
         Log.info("training \(modelConfig.layers) layers × \(modelConfig.dim) (\(model.layout.count) parameters) on \(comm.size) rank(s): "
                  + "steps \(startStep)..<\(totalSteps), \(config.curriculum.tokensPerStep) tokens per step, run folder \(runDirectory)")
         let wallStart = monotonicSeconds()
+        runStart = wallStart
         var lastEval: JSON = .null
+        if startStep == 0, config.run.evalEvery > 0 {
+            lastEval = try evaluate(step: 0)
+            try metrics?.write(lastEval)
+        }
         var lastLoss = Double.nan
         for step in startStep..<totalSteps {
             let record = try trainStep(step)
@@ -153,9 +161,20 @@ public final class TrainingSession {
         return summary
     }
 
-    /// One optimisation step; returns its metrics record (identical on every rank).
-    func trainStep(_ step: Int) throws -> JSON {
-        faults.maybeKill(rank: comm.rank, step: step)
+    /// What one step's gradient computation produced, before the update.
+    struct StepGradient {
+        let plan: StepPlan
+        let assignment: Assignment
+        let lossSum: Double
+        let tokenCount: Int
+        let exposedSeconds: Double
+        let exchangeSeconds: Double
+        let computeSeconds: Double
+    }
+
+    /// Plans step `step`, exchanges its sequences, runs forward and backward on this rank's share and sums the
+    /// gradients (and loss and token count) across ranks. With ZeRO-1 only this rank's shard is summed.
+    func computeGradient(step: Int) throws -> StepGradient {
         let t0 = monotonicSeconds()
         let plan = planner.plan(step: step)
         let assignment = partitioner.assign(plan, speeds: speeds.speeds)
@@ -168,11 +187,13 @@ public final class TrainingSession {
             return StoredSequence(tokens: seq.tokens, documentStarts: starts, trainedLength: seq.ref.length)
         }
         let batch = BatchBuilder.build(stored, documentMasking: plan.documentMasking)
+        faults.maybePoison(model.params, step: step)
         sync.begin()
         var local = LossSum(sum: 0, count: 0)
         if batch.count > 0 {
             local = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: { [sync] r in sync.gradientsReady(r) })
         } else {
+            // A rank with no sequences contributes zeros, and still joins every collective.
             Vector.zero(model.grads.baseAddress!, count: model.grads.count)
         }
         let computeSeconds = monotonicSeconds() - t1
@@ -182,36 +203,48 @@ public final class TrainingSession {
         } else {
             (lossSum, tokenCount, exposed) = try sync.finish(lossSum: local.sum, tokenCount: local.count)
         }
-        guard lossSum.isFinite else {
+        return StepGradient(plan: plan, assignment: assignment, lossSum: lossSum, tokenCount: tokenCount,
+                            exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds - exposed)
+    }
+
+    /// One optimisation step; returns its metrics record (identical on every rank).
+    func trainStep(_ step: Int) throws -> JSON {
+        faults.maybeKill(rank: comm.rank, step: step)
+        let t0 = monotonicSeconds()
+        let g = try computeGradient(step: step)
+        guard g.lossSum.isFinite else {
             let last = (try? checkpoints.list().first) ?? nil
-            throw DDError("step \(step): the loss is \(lossSum) (not finite); the run stops here and the last good checkpoint "
+            throw DDError("step \(step): the loss is \(g.lossSum) (not finite); the run stops here and the last good checkpoint "
                           + (last.map { "\($0) is intact" } ?? "(none yet)") + " (fix: lower optim.lr or enable optim.clip, then --resume)")
         }
         let lr = schedule.rate(at: step)
-        let gradNorm = try applyUpdate(tokenCount: tokenCount, lr: lr)
+        let gradNorm = try applyUpdate(tokenCount: g.tokenCount, lr: lr)
         let stepSeconds = monotonicSeconds() - t0
         // Per-rank compute times: the measured imbalance, and the speed estimator's input.
-        let times = try comm.allgather([computeSeconds])
-        let loads = assignment.loads
+        let times = try comm.allgather([g.computeSeconds])
+        var loads = [Double](repeating: 0, count: comm.size)
+        for (i, s) in g.plan.sequences.enumerated() { loads[g.assignment.rankOf[i]] += partitioner.cost.cost(s.length) }
         if speeds.record(costs: loads, seconds: times) {
             Log.info("updated rank speed factors: \(speeds.speeds.map { fixed($0, 3) }.joined(separator: " "))")
         }
         let meanTime = times.reduce(0, +) / Double(times.count)
-        let globalTokens = plan.tokens
+        let globalTokens = g.plan.tokens
         tokensSeen += globalTokens
-        let flops = modelConfig.trainingFLOPs(segmentLengths: plan.sequences.map(\.length))
-        let layoutNames = plan.layouts.map { store.manifest.layouts[$0].name }
+        let flops = modelConfig.trainingFLOPs(segmentLengths: g.plan.sequences.map(\.length))
+        let layoutNames = g.plan.layouts.map { store.manifest.layouts[$0].name }
         return .obj([
-            "type": .string("train"), "step": .int(step), "cycle": .int(plan.cycle), "layouts": .array(layoutNames.map { .string($0) }),
-            "mean_length": .number(Double(globalTokens) / Double(max(1, plan.sequences.count))),
-            "sequences": .int(plan.sequences.count), "tokens": .int(globalTokens), "target_tokens": .int(tokenCount),
-            "loss": .number(lossSum / Double(max(1, tokenCount))), "lr": .number(lr), "grad_norm": .number(gradNorm),
+            "type": .string("train"), "step": .int(step), "cycle": .int(g.plan.cycle), "layouts": .array(layoutNames.map { .string($0) }),
+            "mean_length": .number(Double(globalTokens) / Double(max(1, g.plan.sequences.count))),
+            "sequences": .int(g.plan.sequences.count), "tokens": .int(globalTokens), "target_tokens": .int(g.tokenCount),
+            "tokens_seen": .int(tokensSeen),
+            "loss": .number(g.lossSum / Double(max(1, g.tokenCount))), "lr": .number(lr), "grad_norm": .number(gradNorm),
             "step_s": .number(stepSeconds), "tokens_per_s": .number(Double(globalTokens) / stepSeconds),
             "model_flops_per_s": .number(flops / stepSeconds),
-            "predicted_imbalance": .number(assignment.imbalance),
+            "predicted_imbalance": .number(g.assignment.imbalance),
             "measured_imbalance": .number(meanTime > 0 ? (times.max() ?? 0) / meanTime : 1),
-            "moved_sequences": .int(assignment.moved), "exposed_comm_ms": .number(exposed * 1e3),
-            "comm_ms": .number(sync.communicationSeconds * 1e3), "exchange_ms": .number((t1 - t0) * 1e3),
+            "moved_sequences": .int(g.assignment.moved), "exposed_comm_ms": .number(g.exposedSeconds * 1e3),
+            "comm_ms": .number(sync.communicationSeconds * 1e3), "exchange_ms": .number(g.exchangeSeconds * 1e3),
+            "elapsed_s": .number(elapsedBefore + monotonicSeconds() - runStart),
         ])
     }
 
@@ -259,5 +292,6 @@ public final class TrainingSession {
     func evaluate(step: Int) throws -> JSON {
         let result = try evaluator.run(model: model, comm: comm, documentMasking: config.curriculum.documentMasking)
         return result.setting("type", to: .string("eval")).setting("step", to: .int(step)).setting("tokens_seen", to: .int(tokensSeen))
+            .setting("elapsed_s", to: .number(elapsedBefore + monotonicSeconds() - runStart))
     }
 }
