@@ -27,12 +27,6 @@ public struct SpeedEstimator: Sendable {
         self.smoothing = min(1, max(0, smoothing))
     }
 
-    /// Restores factors saved in a checkpoint (ignored unless there is one positive value per rank).
-    public mutating func restore(speeds saved: [Double]) {
-        guard saved.count == speeds.count, saved.allSatisfy({ $0 > 0 && $0.isFinite }) else { return }
-        speeds = saved
-    }
-
     /// Records one step: `costs` are the predicted per-rank times of the partition made with the current
     /// `speeds` (`Assignment.loads`: cost / speed), `seconds` the measured compute seconds of every rank.
     /// Returns true when this call updated `speeds`.
@@ -66,9 +60,10 @@ public struct SpeedEstimator: Sendable {
         return true
     }
 
-    /// Restores factors saved in a checkpoint (the measurement window starts empty).
+    /// Restores factors saved in a checkpoint (the measurement window starts empty); ignored unless there is
+    /// one positive finite factor per rank.
     public mutating func restore(speeds saved: [Double]) {
-        precondition(saved.count == speeds.count)
+        guard saved.count == speeds.count, saved.allSatisfy({ $0 > 0 && $0.isFinite }) else { return }
         speeds = saved
         costSum = speeds.map { _ in 0 }
         timeSum = costSum
