@@ -28,7 +28,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels", "Support"]),
         .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Kernels", "Support"], exclude: ["Golden"]),
         .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Support"]),
-        .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support"]),
+        .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support", "Comm", "Trainer"]),
         .testTarget(name: "CommTests", dependencies: ["TestSupport", "Comm", "Support"]),
         .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "Trainer", "Transformer", "Corpus", "Curriculum", "Comm", "Support"]),
     ],

@@ -2,7 +2,7 @@ import Support
 
 /// Per-rank speed factors learned from measured step times, so a slower rank gets proportionally less work.
 ///
-/// Every rank records the same inputs (the predicted cost each rank was assigned, at speed 1, and the
+/// Every rank records the same inputs (the partition's predicted per-rank times, `Assignment.loads`, and the
 /// allgathered measured compute seconds), so every rank holds the same factors and the partition stays
 /// identical everywhere. Factors feed the partitioner only, never the choice of a step's sequences.
 /// Seconds must be compute time before the gradient sync: the time spent waiting for the others would hide
@@ -27,14 +27,16 @@ public struct SpeedEstimator: Sendable {
         self.smoothing = min(1, max(0, smoothing))
     }
 
-    /// Records one step: predicted cost assigned to each rank (at speed 1) and its measured compute seconds.
+    /// Records one step: `costs` are the predicted per-rank times of the partition made with the current
+    /// `speeds` (`Assignment.loads`: cost / speed), `seconds` the measured compute seconds of every rank.
     /// Returns true when this call updated `speeds`.
     @discardableResult
     public mutating func record(costs: [Double], seconds: [Double]) -> Bool {
         precondition(costs.count == speeds.count && seconds.count == speeds.count)
         guard updateEvery > 0 else { return false }
         for r in speeds.indices where costs[r] > 0 && seconds[r] > 0 && seconds[r].isFinite {
-            costSum[r] += costs[r]
+            // Back to work at speed 1, so the window can span steps partitioned with different factors.
+            costSum[r] += costs[r] * speeds[r]
             timeSum[r] += seconds[r]
         }
         steps += 1
@@ -58,9 +60,10 @@ public struct SpeedEstimator: Sendable {
         return true
     }
 
-    /// Restores factors saved in a checkpoint (the measurement window starts empty).
+    /// Restores factors saved in a checkpoint (the measurement window starts empty); ignored unless there is
+    /// one positive finite factor per rank.
     public mutating func restore(speeds saved: [Double]) {
-        precondition(saved.count == speeds.count)
+        guard saved.count == speeds.count, saved.allSatisfy({ $0 > 0 && $0.isFinite }) else { return }
         speeds = saved
         costSum = speeds.map { _ in 0 }
         timeSum = costSum

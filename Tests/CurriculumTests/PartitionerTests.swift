@@ -120,12 +120,16 @@ import Support
         var rng = Xoshiro256(seed: 4)
         var updates = 0
         for _ in 0..<60 {
-            let costs = (0..<4).map { _ in 100 + 50 * rng.nextDouble() }
-            if est.record(costs: costs, seconds: zip(costs, truth).map { $0 / $1 }) { updates += 1 }
+            // Work at speed 1, the loads the partition predicts with the current factors, and the true times.
+            let work = (0..<4).map { _ in 100 + 50 * rng.nextDouble() }
+            let loads = zip(work, est.speeds).map { $0 / $1 }
+            if est.record(costs: loads, seconds: zip(work, truth).map { $0 / $1 }) { updates += 1 }
         }
         #expect(updates == 20)
         let mean = truth.reduce(0, +) / 4
         for r in 0..<4 { #expect(abs(est.speeds[r] - truth[r] / mean) < 1e-4, "\(est.speeds)") }
+        est.restore(speeds: [1, 1, 1, 1])
+        #expect(est.speeds == [1, 1, 1, 1])
         var off = SpeedEstimator(ranks: 2, updateEvery: 0)
         #expect(!off.record(costs: [1, 1], seconds: [1, 2]) && off.speeds == [1, 1])
     }
