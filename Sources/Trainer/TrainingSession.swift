@@ -140,8 +140,10 @@ public final class TrainingSession {
             let record = try trainStep(step)
             lastLoss = record["loss"]?.doubleValue ?? .nan
             try metrics?.write(record)
-            progress.update(step: step, stepsDoneHere: step - startStep + 1, loss: lastLoss,
-                            tokensPerSecond: record["tokens_per_s"]?.doubleValue ?? 0, lr: record["lr"]?.doubleValue ?? 0)
+            if comm.rank == 0 {
+                progress.update(step: step, stepsDoneHere: step - startStep + 1, loss: lastLoss,
+                                tokensPerSecond: record["tokens_per_s"]?.doubleValue ?? 0, lr: record["lr"]?.doubleValue ?? 0)
+            }
             let next = step + 1
             let cycleEnds = planner.plan(step: step).cycle != (next < planner.totalSteps ? planner.plan(step: next).cycle : -1)
             if config.run.evalEvery > 0, next % config.run.evalEvery == 0, next < totalSteps {
@@ -152,7 +154,7 @@ public final class TrainingSession {
                 try saveCheckpoint(nextStep: next, elapsed: elapsedBefore + monotonicSeconds() - wallStart)
             }
         }
-        progress.interrupt()
+        if comm.rank == 0 { progress.interrupt() }
         lastEval = try evaluate(step: totalSteps)
         try metrics?.write(lastEval)
         let elapsed = elapsedBefore + monotonicSeconds() - wallStart
@@ -210,7 +212,7 @@ public final class TrainingSession {
             (lossSum, tokenCount, exposed) = try sync.finish(lossSum: local.sum, tokenCount: local.count)
         }
         return StepGradient(plan: plan, assignment: assignment, lossSum: lossSum, tokenCount: tokenCount,
-                            exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds - exposed)
+                            exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds)
     }
 
     /// One optimisation step; returns its metrics record (identical on every rank).
