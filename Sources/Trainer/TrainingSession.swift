@@ -199,7 +199,9 @@ public final class TrainingSession {
         sync.begin()
         var local = LossSum(sum: 0, count: 0)
         if batch.count > 0 {
-            local = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: { [sync] r in sync.gradientsReady(r) })
+            // ZeRO-1 reduce-scatters after backward; plain data parallelism overlaps the allreduce with backward.
+            let hook: ((Range<Int>) -> Void)? = sharded == nil ? { [sync] r in sync.gradientsReady(r) } : nil
+            local = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: hook)
         } else {
             // A rank with no sequences contributes zeros, and still joins every collective.
             Vector.zero(model.grads.baseAddress!, count: model.grads.count)
