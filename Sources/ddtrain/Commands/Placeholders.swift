@@ -14,7 +14,6 @@ private func pendingPart(_ name: String, _ issue: String) -> Subcommand {
 let prepareCommand = pending("prepare", "the Corpus issue")
 let inspectCommand = pending("inspect", "the Corpus issue")
 let evalCommand = pending("eval", "the Training issue")
-let planCommand = pending("plan", "the Curriculum issue")
 let calibrateCommand = pending("calibrate", "the Curriculum issue")
 let sweepCommand = pending("sweep", "the Sweeps issue")
 let reportCommand = pending("report", "the Sweeps issue")
