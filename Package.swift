@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["COpenBLAS", "Support"], swiftSettings: fastMath),
         .target(name: "Transformer", dependencies: ["Kernels", "Support", "COpenBLAS"], swiftSettings: fastMath),
         .target(name: "Corpus", dependencies: ["Support"], swiftSettings: fastMath),
-        .target(name: "Curriculum", dependencies: ["Corpus", "Support"]),
+        .target(name: "Curriculum", dependencies: ["Corpus", "Support"], swiftSettings: fastMath),
         .target(name: "Comm", dependencies: ["CMPI", "Support"]),
         .target(name: "Trainer", dependencies: ["Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support", "COpenBLAS"]),
         .executableTarget(name: "ddtrain", dependencies: ["Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support", "COpenBLAS"]),

@@ -12,7 +12,6 @@ private func pendingPart(_ name: String, _ issue: String) -> Subcommand {
     }
 }
 let evalCommand = pending("eval", "the Training issue")
-let planCommand = pending("plan", "the Curriculum issue")
 let calibrateCommand = pending("calibrate", "the Curriculum issue")
 let sweepCommand = pending("sweep", "the Sweeps issue")
 let reportCommand = pending("report", "the Sweeps issue")
