@@ -75,7 +75,13 @@ public final class TrainingSession {
         speeds = SpeedEstimator(ranks: comm.size, updateEvery: config.curriculum.balance.speedUpdateEvery)
         schedule = LearningRateSchedule(peak: config.optim.lr, floor: config.optim.minLR,
                                         warmupSteps: config.optim.warmupSteps, totalSteps: planner.totalSteps)
-        let maxSequence = planner.activeLayouts.map { store.manifest.layouts[$0].trainedLength }.max() ?? 1
+        let evalLayouts: [Int]
+        switch config.eval.layouts {
+        case .trained: evalLayouts = planner.activeLayouts
+        case .buckets: evalLayouts = store.manifest.layouts.indices.filter { store.manifest.layouts[$0].kind.kindName == "bucket" }
+        case .all: evalLayouts = Array(store.manifest.layouts.indices)
+        }
+        let maxSequence = (planner.activeLayouts + evalLayouts).map { store.manifest.layouts[$0].trainedLength }.max() ?? 1
         let stepTokens = config.curriculum.tokensPerStep
         let perRank = comm.size == 1 ? stepTokens : min(stepTokens, 2 * ((stepTokens + comm.size - 1) / comm.size) + maxSequence)
         model = try Model(config: modelConfig, maxTokens: max(perRank, maxSequence) + maxSequence, seed: UInt64(config.run.seed))
@@ -92,7 +98,7 @@ public final class TrainingSession {
         sync = GradientSync(comm: comm, gradients: model.grads.baseAddress!, count: model.layout.count,
                             bucketFloats: Int(config.run.gradBucketMB * 262_144))
         checkpoints = CheckpointStore(runDirectory: runDirectory, keep: config.run.keepCheckpoints)
-        evaluator = Evaluator(config: config.eval, store: store, layouts: planner.activeLayouts)
+        evaluator = Evaluator(config: config.eval, store: store, layouts: evalLayouts)
         try prepareRunDirectory(resume: resume)
         if resume {
             try restore()
