@@ -34,7 +34,7 @@ let sweepCommand = Command(
         let only = args.all("only")
         let outcome = try SweepRunner.run(sweep, only: only.isEmpty ? nil : Set(only), comm: comm)
         if comm.rank == 0 {
-            print("sweep \(sweep.name): \(outcome.ran.count) run, \(outcome.resumed.count) resumed, \(outcome.skipped.count) already complete; runs in \(sweep.outDirectory)")
+            print("sweep \(sweep.name): \(outcome.ran.count) trained, \(outcome.resumed.count) resumed, \(outcome.skipped.count) already complete; runs in \(sweep.outDirectory)")
         }
         guard comm.rank == 0, !args.flag("no-report") else { return 0 }
     }
