@@ -75,17 +75,21 @@ public enum ReportSegments {
                 throw DDError("\(run.directory): step \(recorded.step) of the replayed plan does not match the metrics")
             }
             for ref in plan.sequences {
-                guard plan.documentMasking, store.manifest.layouts[ref.layout].kind.hasIndex else {
-                    h.counts[ref.length, default: 0] += 1
+                let info = store.manifest.layouts[ref.layout]
+                // A packed bin trains on its own tokens less one (it may hold fewer than L + 1), as the trainer does.
+                let trained = info.fixedLength
+                    ? ref.length : try store.sequenceLength(layout: ref.layout, shard: ref.shard, split: .train, index: ref.index) - 1
+                guard plan.documentMasking, info.kind.hasIndex else {
+                    h.counts[trained, default: 0] += 1
                     continue
                 }
                 let starts = try store.documentStarts(layout: ref.layout, shard: ref.shard, split: .train, index: ref.index)
                 var previous = 0
-                for cut in starts.filter({ $0 > 0 && $0 < ref.length }).sorted() {
+                for cut in starts.filter({ $0 > 0 && $0 < trained }).sorted() {
                     h.counts[cut - previous, default: 0] += 1
                     previous = cut
                 }
-                h.counts[ref.length - previous, default: 0] += 1
+                h.counts[trained - previous, default: 0] += 1
             }
         }
         return h

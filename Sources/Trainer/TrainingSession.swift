@@ -198,7 +198,9 @@ public final class TrainingSession {
         let t1 = monotonicSeconds()
         let stored = try mine.map { seq -> StoredSequence in
             let starts = try store.documentStarts(layout: seq.ref.layout, shard: seq.ref.shard, split: .train, index: seq.ref.index)
-            return StoredSequence(tokens: seq.tokens, documentStarts: starts, trainedLength: seq.ref.length)
+            // Packed bins hold at most L + 1 tokens, often fewer: their trained length is their own, not the layout's L.
+            let fixed = store.manifest.layouts[seq.ref.layout].fixedLength
+            return StoredSequence(tokens: seq.tokens, documentStarts: starts, trainedLength: fixed ? seq.ref.length : seq.tokens.count - 1)
         }
         let batch = BatchBuilder.build(stored, documentMasking: plan.documentMasking)
         faults.maybePoison(model.params, step: step)

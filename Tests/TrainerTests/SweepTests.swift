@@ -94,26 +94,40 @@ import Testing
             "set": .obj(["eval.layouts": .string("buckets"), "curriculum.total_tokens": .int(8192)]),
             "variants": .array([.obj(["name": .string("concat"), "set": .obj(["curriculum.batching": .string("concat"),
                                                                               "curriculum.context_length": .int(128)])]),
-                                .obj(["name": .string("dd"), "set": .obj(["curriculum.schedule": .string("grow_p2")])])]),
+                                .obj(["name": .string("dd"), "set": .obj(["curriculum.schedule": .string("grow_p2")])]),
+                                .obj(["name": .string("packed"), "set": .obj(["curriculum.batching": .string("packed"),
+                                                                              "curriculum.context_length": .int(128)])])]),
         ]), name: "pair.json", in: dir)
         let sweep = try SweepFile.load(path: sweepPath)
         let comm = SingleProcessCommunicator()
         Log.quiet = true
         defer { Log.quiet = false }
         let first = try SweepRunner.run(sweep, comm: comm)
-        #expect(first.ran == ["concat", "dd"])
+        #expect(first.ran == ["concat", "dd", "packed"])
         #expect(first.skipped.isEmpty && first.resumed.isEmpty)
-        #expect(SweepRunner.completedRuns(sweep) == [dir + "/out/concat", dir + "/out/dd"])
+        #expect(SweepRunner.completedRuns(sweep) == [dir + "/out/concat", dir + "/out/dd", dir + "/out/packed"])
 
         let report = try Report(runDirectories: SweepRunner.completedRuns(sweep), baseline: sweep.baseline, title: "pair")
         try report.write(to: dir + "/out/report")
         let markdown = try String(contentsOfFile: dir + "/out/report/report.md", encoding: .utf8)
-        let tableRows = markdown.split(separator: "\n").filter { $0.hasPrefix("| concat |") || $0.hasPrefix("| dd |") }
-        #expect(tableRows.count == 2)
+        let tableRows = markdown.split(separator: "\n").filter { line in ["| concat |", "| dd |", "| packed |"].contains { line.hasPrefix($0) } }
+        #expect(tableRows.count == 3)
         // Both runs were scored on the same buckets, 2^4 … 2^8.
         for length in [16, 32, 64, 128, 256] { #expect(markdown.contains("loss @\(length)")) }
-        #expect(report.rows.allSatisfy { $0.finalLoss.isFinite && $0.tokens == 8192 })
+        // Tokens from the metrics agree with what each run's summary.json counted.
+        for (row, run) in zip(report.rows, report.runs) {
+            #expect(row.finalLoss.isFinite && row.tokens > 0 && row.tokens == run.summary?["tokens"]?.intValue)
+        }
         #expect(report.rows[0].timeToBaseline != nil)  // the baseline reaches its own final loss
+        // Segments replayed from the data: concat chunks are whole 128-token segments, so the context is 127/2;
+        // packed bins are cut at document starts, so their context is shorter and the tokens still add up.
+        #expect(report.rows[0].segmentsExact && report.rows[0].averageContext == 63.5)
+        #expect(report.rows[2].segmentsExact && report.rows[2].averageContext < 63.5)
+        let packed = ReportSegments.histogram(report.runs[2])
+        // The replayed segments cover exactly the positions the trainer computed a loss on (its own count).
+        let targets = try MetricsLog.read(dir + "/out/packed/metrics.jsonl").filter { $0["type"] == .string("train") }
+            .reduce(0) { $0 + ($1["target_tokens"]?.intValue ?? 0) }
+        #expect(packed.tokens == targets && packed.counts.keys.contains { $0 < 128 })
 
         let names = ["loss_vs_tokens.svg", "loss_vs_time.svg", "length_over_steps.svg", "loss_per_length.svg"]
         for name in names {
@@ -128,14 +142,14 @@ import Testing
         let concatMetrics = try Data(contentsOf: URL(fileURLWithPath: dir + "/out/concat/metrics.jsonl"))
         try FileManager.default.removeItem(atPath: dir + "/out/dd")
         let second = try SweepRunner.run(sweep, comm: comm)
-        #expect(second.skipped == ["concat"])
+        #expect(second.skipped == ["concat", "packed"])
         #expect(second.ran == ["dd"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/out/concat/metrics.jsonl")) == concatMetrics)
 
         // Third job: dd lost its summary after its last checkpoint, so it resumes (and only evaluates again).
         try FileManager.default.removeItem(atPath: dir + "/out/dd/summary.json")
         let third = try SweepRunner.run(sweep, comm: comm)
-        #expect(third.skipped == ["concat"])
+        #expect(third.skipped == ["concat", "packed"])
         #expect(third.resumed == ["dd"])
         #expect(FileManager.default.fileExists(atPath: dir + "/out/dd/summary.json"))
     }
