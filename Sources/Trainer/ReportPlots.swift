@@ -30,12 +30,20 @@ public enum ReportPlots {
                            series: series, xIncludesZero: true).svg()
     }
 
-    /// Mean sequence length of every step (the curriculum's saw-tooth), one panel per run on a log2 axis.
+    /// Mean sequence length of every step (the curriculum's saw-tooth), one panel per run, all panels on the
+    /// same axes (steps; log2 length) so runs compare at a glance. Each step's length holds until the next step.
     public static func lengthOverSteps(_ runs: [ReportRun]) -> String {
-        let plots = runs.enumerated().map { i, r in
-            var p = SVGLinePlot(title: r.name, xLabel: "step", yLabel: "sequence length (tokens)", yScale: .log2,
-                                series: [PlotSeries(name: r.name, points: r.steps.map { (Double($0.step), $0.meanLength) }, stairs: true)],
-                                xIncludesZero: true)
+        let series = runs.map { r -> PlotSeries in
+            var points = r.steps.map { (x: Double($0.step), y: $0.meanLength) }
+            if let last = r.steps.last { points.append((Double(last.step + 1), last.meanLength)) }
+            return PlotSeries(name: r.name, points: points, stairs: true)
+        }
+        let shared = SVGLinePlot(title: "", xLabel: "step", yLabel: "sequence length (tokens)", yScale: .log2, series: series,
+                                 xIncludesZero: true)
+        let plots = series.enumerated().map { i, s -> SVGLinePlot in
+            var p = shared
+            p.title = s.name
+            p.series = [s]
             p.firstColour = i
             return p
         }

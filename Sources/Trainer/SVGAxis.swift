@@ -34,10 +34,11 @@ public struct SVGAxis: Equatable {
             lower = t.lower
             upper = t.upper
         case .log2:
-            var a = log2(lo).rounded(.down), b = log2(hi).rounded(.up)
-            if a == b { a -= 1; b += 1 }
-            let stride = Swift.max(1.0, ((b - a) / 8).rounded(.up))
-            ticks = Swift.stride(from: a, through: b, by: stride).map { pow(2, $0) }
+            // A third of an octave of margin, so lines at the extreme lengths stay off the frame.
+            let a = log2(lo) - 0.3, b = log2(hi) + 0.3
+            let first = a.rounded(.up), last = b.rounded(.down)
+            let stride = Swift.max(1.0, ((last - first) / 8).rounded(.up))
+            ticks = Swift.stride(from: first, through: last, by: stride).map { pow(2, $0) }
             lower = pow(2, a)
             upper = pow(2, b)
         }

@@ -40,15 +40,16 @@ public struct SweepFile {
     public let variants: [SweepVariant]
 
     /// Reads and expands a sweep file; every variant's config is parsed, so a bad key fails here, naming it.
-    public static func load(path: String, outOverride: String? = nil) throws -> SweepFile {
+    /// `extraSets` ("key.path=value", as for `train --set`) apply to every variant after the file's own overrides.
+    public static func load(path: String, outOverride: String? = nil, extraSets: [String] = []) throws -> SweepFile {
         guard FileIO.exists(path) else {
             throw DDError.file(path, "sweep file not found", fix: "pass an existing sweep file, e.g. configs/sweep-smoke.json")
         }
-        return try SweepFile(json: try FileIO.readJSON(path), path: path, outOverride: outOverride)
+        return try SweepFile(json: try FileIO.readJSON(path), path: path, outOverride: outOverride, extraSets: extraSets)
     }
 
     /// Expands the sweep described by `json` (read from `path`, used to resolve relative base configs).
-    public init(json: JSON, path: String, outOverride: String? = nil) throws {
+    public init(json: JSON, path: String, outOverride: String? = nil, extraSets: [String] = []) throws {
         self.path = path
         let r = try ConfigReader(json, path: "")
         let fileName = String(path.split(separator: "/").last ?? "sweep").split(separator: ".").first.map(String.init) ?? "sweep"
@@ -84,12 +85,11 @@ public struct SweepFile {
                     }
                     let variantName = SweepFile.safeName(parts.isEmpty ? name : parts.joined(separator: ","))
                     var config = base
-                    for (key, value) in sets {
-                        do {
-                            config = try ConfigOverrides.apply("\(key)=\(value.compact)", to: config)
-                        } catch let e as DDError {
-                            throw DDError("\(path): variant \(variantName): \(e.message)")
-                        }
+                    do {
+                        for (key, value) in sets { config = try ConfigOverrides.apply("\(key)=\(value.compact)", to: config) }
+                        config = try ConfigOverrides.apply(extraSets, to: config)
+                    } catch let e as DDError {
+                        throw DDError("\(path): variant \(variantName): \(e.message)")
                     }
                     config = config.setting("name", to: .string(variantName))
                     do {

@@ -153,6 +153,31 @@ import Testing
         #expect(third.resumed == ["dd"])
         #expect(FileManager.default.fileExists(atPath: dir + "/out/dd/summary.json"))
     }
+
+    /// `ddtrain sweep` under mpirun: both ranks train every variant in one job, the report follows, and a second
+    /// job finds everything complete.
+    @Test func sweepCommandRunsEveryVariantInOneTwoRankJob() throws {
+        let dir = MPIRunner.temporaryDirectory("sweep-mpi")
+        let base = TrainerFixture.config("mpibase")
+        let sweepPath = SweepTests.write(.obj([
+            "name": .string("mpi"), "base": .string(base), "out": .string(dir + "/out"),
+            "set": .obj(["curriculum.total_tokens": .int(4096), "eval.layouts": .string("buckets")]),
+            "variants": .array([.obj(["name": .string("concat"), "set": .obj(["curriculum.batching": .string("concat"),
+                                                                              "curriculum.context_length": .int(128)])]),
+                                .obj(["name": .string("dd"), "set": .obj([:])])]),
+        ]), name: "mpi.json", in: dir)
+        let first = try MPIRunner.mpirun(2, ["sweep", sweepPath], timeout: 120)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("2 trained, 0 resumed, 0 already complete"))
+        for name in ["concat", "dd"] {
+            let summary = try FileIO.readJSON(dir + "/out/\(name)/summary.json")
+            #expect(summary["ranks"]?.intValue == 2)
+        }
+        #expect(FileManager.default.fileExists(atPath: dir + "/out/report/report.md"))
+        let second = try MPIRunner.mpirun(2, ["sweep", sweepPath, "--no-report"], timeout: 60)
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("0 trained, 0 resumed, 2 already complete"))
+    }
 }
 
 /// A strict XML check of an SVG file with Foundation's parser: the root element, every text node, polyline count.

@@ -6,7 +6,7 @@ import Trainer
 let sweepCommand = Command(
     name: "sweep", summary: "run every variant of a sweep file (one job), skipping finished ones, then write the report",
     help: """
-    usage: ddtrain sweep SWEEP.json [--out DIR] [--only NAME ...] [--list] [--no-report] [--report-only]
+    usage: ddtrain sweep SWEEP.json [--out DIR] [--set key.path=value ...] [--only NAME ...] [--list] [--no-report] [--report-only]
 
     A sweep file names a base config, overrides for every variant (a grid and/or a list, any config key) and
     seeds (see configs/README.md). Under mpirun every rank walks the variants in the same order and trains each
@@ -14,17 +14,18 @@ let sweepCommand = Command(
     resumes, so an interrupted sweep continues where it stopped. Ends with DIR/report (report.md, report.json,
     figures/*.svg) over the finished variants.
       --out DIR        folder of the runs and the report (default: the sweep file's "out", else runs/sweeps/NAME)
+      --set key=value  override a config key in every variant (after the sweep's own overrides), repeatable
       --only NAME      run only this variant (repeatable; launch/sweep runs one variant per job this way)
       --list           print the variants' names, one per line, and exit
       --no-report      skip the report at the end
       --report-only    write the report over the finished variants without training
     """,
-    options: ["out": true, "only": true, "list": false, "no-report": false, "report-only": false]
+    options: ["out": true, "set": true, "only": true, "list": false, "no-report": false, "report-only": false]
 ) { args in
     guard args.positionals.count == 1 else {
         throw DDError.usage("ddtrain sweep: name one sweep file (e.g. ddtrain sweep configs/sweep-smoke.json)")
     }
-    let sweep = try SweepFile.load(path: args.positionals[0], outOverride: args.value("out"))
+    let sweep = try SweepFile.load(path: args.positionals[0], outOverride: args.value("out"), extraSets: args.all("set"))
     if args.flag("list") {
         for v in sweep.variants { print(v.name) }
         return 0
