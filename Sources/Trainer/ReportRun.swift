@@ -26,6 +26,7 @@ public struct ReportEval: Equatable {
     /// Per layout: (name, trained length, loss), in the record's order.
     public var layouts: [(name: String, length: Int, loss: Double)]
 
+    /// Field-by-field equality (tuples are not Equatable on their own).
     public static func == (a: ReportEval, b: ReportEval) -> Bool {
         a.step == b.step && a.tokensSeen == b.tokensSeen && a.elapsed == b.elapsed && a.loss == b.loss
             && a.layouts.count == b.layouts.count

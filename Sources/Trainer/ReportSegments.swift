@@ -12,6 +12,7 @@ public struct SegmentHistogram: Equatable {
     /// (sequences × mean length per step), which ignores document masking inside baseline chunks.
     public var exact = false
 
+    /// A histogram from counts per length.
     public init(counts: [Int: Int] = [:], exact: Bool = false) {
         self.counts = counts
         self.exact = exact

@@ -11,6 +11,7 @@ public struct PlotSeries {
     /// Hold each value until the next point (a staircase), for quantities that change in jumps per step.
     public var stairs: Bool
 
+    /// A series; by default a plain solid line.
     public init(name: String, points: [(x: Double, y: Double)], markers: Bool = false, dashed: Bool = false, stairs: Bool = false) {
         self.name = name
         self.points = points

@@ -9,6 +9,7 @@ public struct SweepVariant: Equatable {
     /// The overrides that make this variant, in the order they were applied (key path, value).
     public let overrides: [(String, JSON)]
 
+    /// Same name, config and overrides (in order).
     public static func == (a: SweepVariant, b: SweepVariant) -> Bool {
         a.name == b.name && a.config == b.config && a.overrides.count == b.overrides.count
             && zip(a.overrides, b.overrides).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }

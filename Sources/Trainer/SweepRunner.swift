@@ -11,6 +11,7 @@ public struct SweepOutcome: Equatable {
     /// Variants already complete (summary.json present), left alone.
     public var skipped: [String] = []
 
+    /// Nothing run yet.
     public init() {}
 }
 
