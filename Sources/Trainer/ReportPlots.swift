@@ -14,10 +14,14 @@ public enum ReportPlots {
         return out
     }
 
+    /// The evaluations after training started: the untrained model's loss (about ln V) would set the y axis and
+    /// flatten the differences that matter.
+    static func trainedEvals(_ r: ReportRun) -> [ReportEval] { r.evals.filter { $0.tokensSeen > 0 } }
+
     /// Held-out loss against tokens trained, one line per run.
     public static func lossVsTokens(_ runs: [ReportRun]) -> String {
         let series = runs.enumerated().map { i, r in
-            PlotSeries(name: r.name, points: r.evals.map { (Double($0.tokensSeen) / 1e6, $0.loss) }, markers: true, colour: i)
+            PlotSeries(name: r.name, points: trainedEvals(r).map { (Double($0.tokensSeen) / 1e6, $0.loss) }, markers: true, colour: i)
         }
         return SVGLinePlot(title: "Held-out loss vs tokens trained", xLabel: "tokens trained (millions)",
                            yLabel: "held-out loss (nats/token)", series: series, xIncludesZero: true).svg()
@@ -26,7 +30,7 @@ public enum ReportPlots {
     /// Held-out loss against wall time, one line per run.
     public static func lossVsTime(_ runs: [ReportRun]) -> String {
         let series = runs.enumerated().map { i, r in
-            PlotSeries(name: r.name, points: r.evals.map { ($0.elapsed, $0.loss) }, markers: true, colour: i)
+            PlotSeries(name: r.name, points: trainedEvals(r).map { ($0.elapsed, $0.loss) }, markers: true, colour: i)
         }
         return SVGLinePlot(title: "Held-out loss vs wall time", xLabel: "wall time (s)", yLabel: "held-out loss (nats/token)",
                            series: series, xIncludesZero: true).svg()
