@@ -316,3 +316,24 @@ extension TrainingSession {
         return (model.grads.map { $0 * scale }, g.lossSum / Double(max(1, g.tokenCount)), g.tokenCount)
     }
 }
+
+extension TrainingSession {
+    /// Throughput of `steps` training steps from the current position, without evaluation or checkpoints:
+    /// the figures of `ddtrain bench train`. The first `warmup` steps are run but not timed.
+    public func benchmark(steps: Int, warmup: Int) throws -> JSON {
+        var tokens = 0, seconds = 0.0, exposed = 0.0, compute = 0.0, comm = 0.0
+        for step in startStep..<min(totalSteps, startStep + warmup + steps) {
+            let record = try trainStep(step)
+            guard step >= startStep + warmup else { continue }
+            tokens += record["tokens"]?.intValue ?? 0
+            seconds += record["step_s"]?.doubleValue ?? 0
+            exposed += (record["exposed_comm_ms"]?.doubleValue ?? 0) / 1e3
+            comm += (record["comm_ms"]?.doubleValue ?? 0) / 1e3
+        }
+        compute = seconds - exposed
+        return .obj(["ranks": .int(self.comm.size), "steps": .int(steps), "tokens": .int(tokens), "seconds": .number(seconds),
+                     "tokens_per_s": .number(Double(tokens) / max(seconds, 1e-9)),
+                     "exposed_comm_share": .number(exposed / max(seconds, 1e-9)),
+                     "comm_s": .number(comm), "compute_s": .number(compute), "parameters": .int(model.layout.count)])
+    }
+}
