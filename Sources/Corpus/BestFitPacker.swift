@@ -61,7 +61,7 @@ public struct PackingBuffer {
     private var items: [(start: Int, count: Int)] = []
 
     /// A buffer for trained length `length`.
-    public init(length: Int, blockTokens: Int = 1 << 24) {
+    public init(length: Int, blockTokens: Int = 1 << 22) {
         capacity = length + 1
         self.blockTokens = max(blockTokens, capacity)
     }

@@ -50,10 +50,7 @@ public final class ByteStream {
 
     /// The whole content of a (possibly gzipped) file: used for one-file-one-document text corpora.
     public static func readWhole(_ path: String) throws -> [UInt8] {
-        if path.hasSuffix(".gz") {
-            let packed = try FileIO.readAll(path)
-            do { return try Gzip.decompress(packed) } catch let e as DDError { throw DDError.file(path, e.message) }
-        }
+        if path.hasSuffix(".gz") { return try Gzip.decompress(path: path) }
         return try FileIO.readAll(path)
     }
 }

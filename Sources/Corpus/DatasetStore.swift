@@ -91,6 +91,11 @@ public final class DatasetStore: @unchecked Sendable {
         return (index * l.tokensPerSequence)..<((index + 1) * l.tokensPerSequence)
     }
 
+    /// Number of tokens of a sequence (fixed for buckets and concat chunks, variable for packed bins).
+    public func sequenceLength(layout: Int, shard: Int, split: Split, index: Int) throws -> Int {
+        try range(layout: layout, shard: shard, split: split, index: index).count
+    }
+
     /// Copies a sequence's tokens into `buffer` (room for `manifest.layouts[layout].tokensPerSequence`);
     /// returns how many were written.
     public func sequence(layout: Int, shard: Int, split: Split, index: Int, into buffer: UnsafeMutablePointer<Int32>) throws -> Int {

@@ -21,10 +21,12 @@ public enum KernelBench {
     /// Best-of-`repeats` seconds of one causal attention forward and one backward on a single sequence of
     /// `seqLen` tokens ([seqLen, heads, headDim], Gaussian inputs, scale 1/√D).
     public static func attentionPhases(seqLen: Int, heads: Int, headDim: Int, repeats: Int = 3,
-                                       tile: Int = Attention.defaultTile) throws -> (forward: Double, backward: Double) {
+                                       tile: Int = Attention.defaultTile, keyTile: Int = Attention.defaultKeyTile)
+        throws -> (forward: Double, backward: Double) {
         let n = seqLen * heads * headDim
         let buffers = UnsafeMutablePointer<Float>.allocate(capacity: 8 * n + seqLen * heads)
-        let wsCount = Attention.workspaceFloats(maxTokens: seqLen, heads: heads, headDim: headDim, tile: tile)
+        let wsCount = Attention.workspaceFloats(maxTokens: seqLen, heads: heads, headDim: headDim, tile: tile,
+                                               keyTile: keyTile)
         let ws = UnsafeMutableBufferPointer<Float>.allocate(capacity: wsCount)
         defer { buffers.deallocate(); ws.deallocate() }
         var rng = Xoshiro256(seed: 7)
@@ -37,11 +39,11 @@ public enum KernelBench {
         for _ in 0..<max(1, repeats) {
             let t0 = threadSeconds()
             try Attention.forward(q: q, k: k, v: v, out: out, lse: lse, segmentStarts: starts, heads: heads,
-                                  headDim: headDim, scale: scale, workspace: ws, tile: tile)
+                                  headDim: headDim, scale: scale, workspace: ws, tile: tile, keyTile: keyTile)
             let t1 = threadSeconds()
             try Attention.backward(q: q, k: k, v: v, out: out, dout: dout, lse: lse, dq: dq, dk: dk, dv: dv,
                                    segmentStarts: starts, heads: heads, headDim: headDim, scale: scale,
-                                   workspace: ws, tile: tile)
+                                   workspace: ws, tile: tile, keyTile: keyTile)
             let t2 = threadSeconds()
             best.forward = min(best.forward, t1 - t0)
             best.backward = min(best.backward, t2 - t1)

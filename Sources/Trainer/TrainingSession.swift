@@ -58,7 +58,13 @@ public final class TrainingSession {
                                  fix: "set data.tokenizer to \"\(tokenizer.name)\" or prepare the data again")
         }
         modelConfig = try config.modelConfig(vocabulary: tokenizer.vocabularySize)
-        let planner = try StepPlanner(config: config.curriculum, layouts: DataLayouts.counts(store.manifest), worldSize: comm.size)
+        // The plan balances sequences over the data's shards, not over this job's ranks: it is then a pure function
+        // of (config, manifest, seed, step) whatever the world size, so N ranks train on exactly the batches one
+        // rank would, and a run resumed on another world size continues the same plan. When the job has one rank
+        // per shard (the usual case: prepare and train with the same mpirun -np) every rank owns an equal share
+        // of each step and nothing moves.
+        let planner = try StepPlanner(config: config.curriculum, layouts: DataLayouts.counts(store.manifest),
+                                      worldSize: store.manifest.shardCount)
         self.planner = planner
         totalSteps = config.run.maxSteps > 0 ? min(config.run.maxSteps, planner.totalSteps) : planner.totalSteps
         guard totalSteps > 0 else {
@@ -134,8 +140,10 @@ public final class TrainingSession {
             let record = try trainStep(step)
             lastLoss = record["loss"]?.doubleValue ?? .nan
             try metrics?.write(record)
-            progress.update(step: step, stepsDoneHere: step - startStep + 1, loss: lastLoss,
-                            tokensPerSecond: record["tokens_per_s"]?.doubleValue ?? 0, lr: record["lr"]?.doubleValue ?? 0)
+            if comm.rank == 0 {
+                progress.update(step: step, stepsDoneHere: step - startStep + 1, loss: lastLoss,
+                                tokensPerSecond: record["tokens_per_s"]?.doubleValue ?? 0, lr: record["lr"]?.doubleValue ?? 0)
+            }
             let next = step + 1
             let cycleEnds = planner.plan(step: step).cycle != (next < planner.totalSteps ? planner.plan(step: next).cycle : -1)
             if config.run.evalEvery > 0, next % config.run.evalEvery == 0, next < totalSteps {
@@ -146,7 +154,7 @@ public final class TrainingSession {
                 try saveCheckpoint(nextStep: next, elapsed: elapsedBefore + monotonicSeconds() - wallStart)
             }
         }
-        progress.interrupt()
+        if comm.rank == 0 { progress.interrupt() }
         lastEval = try evaluate(step: totalSteps)
         try metrics?.write(lastEval)
         let elapsed = elapsedBefore + monotonicSeconds() - wallStart
@@ -191,7 +199,9 @@ public final class TrainingSession {
         sync.begin()
         var local = LossSum(sum: 0, count: 0)
         if batch.count > 0 {
-            local = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: { [sync] r in sync.gradientsReady(r) })
+            // ZeRO-1 reduce-scatters after backward; plain data parallelism overlaps the allreduce with backward.
+            let hook: ((Range<Int>) -> Void)? = sharded == nil ? { [sync] r in sync.gradientsReady(r) } : nil
+            local = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: hook)
         } else {
             // A rank with no sequences contributes zeros, and still joins every collective.
             Vector.zero(model.grads.baseAddress!, count: model.grads.count)
@@ -204,7 +214,7 @@ public final class TrainingSession {
             (lossSum, tokenCount, exposed) = try sync.finish(lossSum: local.sum, tokenCount: local.count)
         }
         return StepGradient(plan: plan, assignment: assignment, lossSum: lossSum, tokenCount: tokenCount,
-                            exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds - exposed)
+                            exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds)
     }
 
     /// One optimisation step; returns its metrics record (identical on every rank).
@@ -293,5 +303,16 @@ public final class TrainingSession {
         let result = try evaluator.run(model: model, comm: comm, documentMasking: config.curriculum.documentMasking)
         return result.setting("type", to: .string("eval")).setting("step", to: .int(step)).setting("tokens_seen", to: .int(tokensSeen))
             .setting("elapsed_s", to: .number(elapsedBefore + monotonicSeconds() - runStart))
+    }
+}
+
+extension TrainingSession {
+    /// The gradient of the mean loss over all target tokens of global step `step` (summed across ranks and
+    /// divided by the global token count), without updating anything: what N ranks must agree on with 1 rank.
+    public func gradientProbe(step: Int) throws -> (gradient: [Float], loss: Double, tokens: Int) {
+        precondition(sharded == nil, "the probe reads the full gradient; run it without ZeRO-1")
+        let g = try computeGradient(step: step)
+        let scale = 1 / Float(max(1, g.tokenCount))
+        return (model.grads.map { $0 * scale }, g.lossSum / Double(max(1, g.tokenCount)), g.tokenCount)
     }
 }

@@ -84,8 +84,9 @@ extension TrainingSession {
         if savedWorld == comm.size, let s = h["speeds"]?.arrayValue?.compactMap(\.doubleValue), s.count == comm.size {
             speeds.restore(speeds: s)
         } else if savedWorld != comm.size {
-            Log.info("resuming a \(savedWorld)-rank run on \(comm.size) ranks: the plan and the shards are re-split for \(comm.size) ranks, "
-                     + "so later steps draw their sequences differently from the uninterrupted run")
+            Log.info("resuming a \(savedWorld)-rank run on \(comm.size) ranks: the shards are re-split (shard s goes to rank s % \(comm.size)) "
+                     + "and the partitioner re-balances every step; the plan itself does not depend on the world size, so the run "
+                     + "continues the same batches (rank speed factors start afresh)")
         }
         Log.info("resumed from \(path) at step \(next)")
     }

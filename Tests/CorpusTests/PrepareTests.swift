@@ -183,4 +183,39 @@ import Testing
         let order = errorMessage { _ = try PrepareSettings.parse(try ConfigReader(JSONParser.parse("{\"min_bucket\": 9, \"max_bucket\": 8}"), path: "data")) }
         #expect(order?.contains("data.min_bucket") == true)
     }
+
+    @Test func reportFiguresMatchDirectComputation() throws {
+        let dir = TestFiles.makeTemporaryDirectory()
+        defer { TestFiles.remove(dir) }
+        let docs = PrepareTests.writeCorpus(dir + "/corpus.jsonl", count: 50)
+        var s = PrepareTests.settings(dir)
+        s.validFraction = 0
+        try Preparer.prepareInProcess(settings: s)
+        let store = try DatasetStore(directory: s.directory)
+        let r = try DatasetReport.make(store)
+        // Buckets: Σ n·l(l−1)/2 / Σ n·l over the trained lengths l = 2^k of the stored sequences.
+        var pairs = 0.0, toks = 0.0
+        for l in store.manifest.layouts where l.kind.kindName == "bucket" {
+            let n = Double(l.trainCounts.reduce(0, +)), len = Double(l.trainedLength)
+            pairs += n * len * (len - 1) / 2; toks += n * len
+        }
+        #expect(abs(r["bucket_average_context"]!.doubleValue! - pairs / toks) < 1e-9)
+        let concat = r["layouts"]!.arrayValue!.first { $0["name"]?.stringValue == "concat-32" }!
+        #expect(concat["average_context"]?.doubleValue == 15.5)  // every chunk feeds 32 positions: 32·31/2 / 32
+        // Masked: segments between document boundaries inside each 32-position window of the token stream.
+        let lengths = docs.map { $0.utf8.count + 1 }
+        var boundaries = Set<Int>(), pos = 0
+        for n in lengths { boundaries.insert(pos); pos += n }
+        var mp = 0.0, mt = 0.0
+        for c in 0..<(pos / 33) {
+            var segment = 0
+            for j in 0..<32 {
+                if j > 0 && boundaries.contains(33 * c + j) { mp += Double(segment * (segment - 1)) / 2; mt += Double(segment); segment = 0 }
+                segment += 1
+            }
+            mp += Double(segment * (segment - 1)) / 2; mt += Double(segment)
+        }
+        #expect(abs(concat["average_context_masked"]!.doubleValue! - mp / mt) < 1e-9)
+        #expect(r["histogram"]!.arrayValue!.reduce(0) { $0 + $1["documents"]!.intValue! } == docs.count)
+    }
 }

@@ -11,12 +11,9 @@ private func pendingPart(_ name: String, _ issue: String) -> Subcommand {
         throw DDError("\(name) is not part of this build yet (\(issue))")
     }
 }
-let prepareCommand = pending("prepare", "the Corpus issue")
-let inspectCommand = pending("inspect", "the Corpus issue")
 let evalCommand = pending("eval", "the Training issue")
 let sweepCommand = pending("sweep", "the Sweeps issue")
 let reportCommand = pending("report", "the Sweeps issue")
 let exportCommand = pending("export", "the Interoperability issue")
 let sampleCommand = pending("sample", "the Training issue")
-let benchPreparePart = pendingPart("prepare", "the Corpus issue")
 let benchTrainPart = pendingPart("train", "the Training issue")
