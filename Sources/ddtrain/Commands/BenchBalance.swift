@@ -1,6 +1,7 @@
 import Curriculum
 import Kernels
 import Support
+import Trainer
 import Transformer
 
 /// `ddtrain bench balance`: measured per-rank compute time of mixed-length steps split by the balancer versus
@@ -43,7 +44,7 @@ let benchBalancePart = Subcommand(
     try modelConfig.validate()
     Matmul.setThreads(1)
     let model = try Model(config: modelConfig, maxTokens: tokens, seed: 1)
-    let (cost, _) = try calibrateCostModel(model, lengths: [1 << b[0], 1 << ((b[0] + b[1]) / 2), 1 << b[1]], tokens: max(1 << b[1], tokens / ranks), repeats: repeats)
+    let (cost, _) = try CostCalibration.measure(model, lengths: [1 << b[0], 1 << ((b[0] + b[1]) / 2), 1 << b[1]], tokens: max(1 << b[1], tokens / ranks), repeats: repeats)
 
     var config = CurriculumConfig()
     config.batching = .mixed
@@ -61,7 +62,7 @@ let benchBalancePart = Subcommand(
     /// Measured max/mean of per-rank forward+backward times when rank r computes `shares[r]`. The shares are
     /// timed in turn within each repeat, so a burst of load from other processes hits them alike.
     func measure(_ shares: [[Int]], seed: UInt64) throws -> (ratio: Double, times: [Double]) {
-        let batches = shares.enumerated().map { r, lengths in randomPackedBatch(lengths: lengths, vocab: modelConfig.vocab, seed: seed &+ UInt64(r)) }
+        let batches = shares.enumerated().map { r, lengths in CostCalibration.randomBatch(lengths: lengths, vocab: modelConfig.vocab, seed: seed &+ UInt64(r)) }
         for batch in batches where batch.count > 0 { _ = try model.forwardBackward(batch) }
         var times = [Double](repeating: .infinity, count: ranks)
         for _ in 0..<repeats {

@@ -1,41 +1,8 @@
 import Curriculum
 import Kernels
 import Support
+import Trainer
 import Transformer
-
-/// Random sequences of the given lengths laid end to end, each with a target per token.
-func randomPackedBatch(lengths: [Int], vocab: Int, seed: UInt64) -> PackedBatch {
-    var rng = Xoshiro256(seed: seed)
-    return PackedBatch(sequences: lengths.map { l in
-        let ids = (0...l).map { _ in Int32(rng.nextInt(below: vocab)) }
-        return (Array(ids.dropLast()), Array(ids.dropFirst()))
-    })
-}
-
-/// The fastest of `repeats` timed forward+backward passes over `batch` (after one untimed warm-up).
-func timeForwardBackward(_ model: Model, _ batch: PackedBatch, repeats: Int) throws -> Double {
-    guard batch.count > 0 else { return 0 }
-    _ = try model.forwardBackward(batch)
-    var best = Double.infinity
-    for _ in 0..<max(1, repeats) {
-        let t0 = monotonicSeconds()
-        _ = try model.forwardBackward(batch)
-        best = min(best, monotonicSeconds() - t0)
-    }
-    return best
-}
-
-/// Times forward+backward on `tokens`-token steps of equal sequences of each length and fits α, β
-/// (seconds per position and per position²) with `CostModel.fit`.
-func calibrateCostModel(_ model: Model, lengths: [Int], tokens: Int, repeats: Int) throws -> (CostModel, [Double]) {
-    var seconds: [Double] = []
-    for (j, l) in lengths.enumerated() {
-        let batch = randomPackedBatch(lengths: [Int](repeating: l, count: max(1, tokens / l)), vocab: model.config.vocab, seed: UInt64(100 + j))
-        seconds.append(try timeForwardBackward(model, batch, repeats: repeats))
-    }
-    let fit = try CostModel.fit(lengths: lengths, sequences: lengths.map { max(1, tokens / $0) }, seconds: seconds)
-    return (fit, seconds)
-}
 
 /// Reads the "model" section of a config file (vocabulary `vocab` unless the section sets it).
 func modelConfigFromFile(_ path: String?, vocab: Int) throws -> ModelConfig {
@@ -75,7 +42,7 @@ let calibrateCommand = Command(
     let config = try modelConfigFromFile(args.value("config"), vocab: try args.int("vocab", default: 257, command: cmd))
     Matmul.setThreads(1)
     let model = try Model(config: config, maxTokens: tokens, seed: 1)
-    let (fit, seconds) = try calibrateCostModel(model, lengths: lengths, tokens: tokens, repeats: repeats)
+    let (fit, seconds) = try CostCalibration.measure(model, lengths: lengths, tokens: tokens, repeats: repeats)
     if args.flag("json") {
         print(JSON.obj(["alpha": .number(fit.alpha), "beta": .number(fit.beta), "lengths": .ints(lengths),
                         "tokens": .int(tokens), "seconds": .doubles(seconds)]).compact)
