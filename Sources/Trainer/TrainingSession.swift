@@ -232,9 +232,7 @@ public final class TrainingSession {
         let stepSeconds = monotonicSeconds() - t0
         // Per-rank compute times: the measured imbalance, and the speed estimator's input.
         let times = try comm.allgather([g.computeSeconds])
-        var loads = [Double](repeating: 0, count: comm.size)
-        for (i, s) in g.plan.sequences.enumerated() { loads[g.assignment.rankOf[i]] += partitioner.cost.cost(s.length) }
-        if speeds.record(costs: loads, seconds: times) {
+        if speeds.record(costs: g.assignment.loads, seconds: times) {
             Log.info("updated rank speed factors: \(speeds.speeds.map { fixed($0, 3) }.joined(separator: " "))")
         }
         let meanTime = times.reduce(0, +) / Double(times.count)
