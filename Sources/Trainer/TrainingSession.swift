@@ -21,7 +21,7 @@ public final class TrainingSession {
     public let planner: StepPlanner
     public let model: Model
     public let modelConfig: ModelConfig
-    let partitioner: Partitioner
+    var partitioner: Partitioner
     var speeds: SpeedEstimator
     let schedule: LearningRateSchedule
     let optimizer: AdamWOptimizer?
@@ -94,6 +94,16 @@ public final class TrainingSession {
         checkpoints = CheckpointStore(runDirectory: runDirectory, keep: config.run.keepCheckpoints)
         evaluator = Evaluator(config: config.eval, store: store, layouts: planner.activeLayouts)
         try prepareRunDirectory(resume: resume)
+        if config.curriculum.balance.calibrate {
+            // Time forward+backward at the shortest and longest trained lengths on every rank; all ranks adopt
+            // the mean fit, so they still compute the same partition (restored from checkpoints on resume).
+            let lengths = Array(Set(planner.activeLayouts.map { store.manifest.layouts[$0].trainedLength })).sorted()
+            let probe = [lengths.first!, lengths.last!].filter { $0 <= model.maxTokens }
+            if probe.count == 2, probe[0] < probe[1] {
+                partitioner.cost = try CostCalibration.agreed(model, comm: comm, lengths: probe, tokens: min(model.maxTokens, stepTokens), repeats: 2)
+                Log.info("calibrated cost model: alpha \(scientific(partitioner.cost.alpha)) s/token, beta \(scientific(partitioner.cost.beta)) s/token²")
+            }
+        }
         if resume {
             try restore()
         } else if let initFrom {

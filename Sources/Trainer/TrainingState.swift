@@ -1,4 +1,5 @@
 import Comm
+import Curriculum
 import Support
 import Transformer
 
@@ -26,7 +27,7 @@ extension TrainingSession {
                 "format": .int(Self.checkpointFormat), "next_step": .int(nextStep), "world_size": .int(comm.size),
                 "config_hash": .string(config.identityHash), "model": modelConfig.toJSON(), "parameters": .int(n),
                 "tokens_seen": .int(tokensSeen), "elapsed_s": .number(elapsed), "optimizer_steps": .int(stepCount),
-                "speeds": .doubles(speeds.speeds), "seed": .int(config.run.seed), "zero1": .bool(config.run.zero1),
+                "speeds": .doubles(speeds.speeds), "cost_alpha": .number(partitioner.cost.alpha), "cost_beta": .number(partitioner.cost.beta), "seed": .int(config.run.seed), "zero1": .bool(config.run.zero1),
                 "tensors": .array(model.layout.tensors.map { .obj(["name": .string($0.name), "offset": .int($0.offset), "shape": .ints($0.shape)]) }),
             ])
             try m.withUnsafeBufferPointer { mb in
@@ -87,6 +88,9 @@ extension TrainingSession {
             Log.info("resuming a \(savedWorld)-rank run on \(comm.size) ranks: the shards are re-split (shard s goes to rank s % \(comm.size)) "
                      + "and the partitioner re-balances every step; the plan itself does not depend on the world size, so the run "
                      + "continues the same batches (rank speed factors start afresh)")
+        }
+        if let a = h["cost_alpha"]?.doubleValue, let b = h["cost_beta"]?.doubleValue {
+            partitioner.cost = CostModel(alpha: a, beta: b)
         }
         Log.info("resumed from \(path) at step \(next)")
     }
