@@ -15,6 +15,7 @@ Usage: tools/gpt2_reference.py            # writes assets/gpt2/golden/golden.jso
 """
 import json
 import os
+import random
 import sys
 
 import regex
@@ -77,6 +78,7 @@ class Encoder:
 
 
 def cases():
+    rng = random.Random(2019)
     with open(os.path.join(ASSETS, "golden", "sample.txt"), "rb") as f:
         sample = f.read()
     inline = [
@@ -87,6 +89,11 @@ def cases():
         ("gazed", b" gazed gazed Gazed  gazed"),
         ("invalid utf-8", b"ok \xff\xfe bytes \x80x \xc3( caf\xc3\xa9 \xe2\x82 end"),
         ("nul and controls", b"a\x00b\x01 \x1c\x1d\x1e\x1f c\x7f"),
+        # Long pieces take the tokenizer's heap-based merge path (more than 64 bytes in one piece).
+        ("long letter run", " " .join("".join(rng.choice("etaoinshrdlucmfwypvbgkqjxz") for _ in range(k))
+                                      for k in (65, 300, 2000)).encode()),
+        ("long repeats", b"a" * 1001 + b" " + b"ab" * 400 + b" " + b"=" * 333 + b" " + b"9" * 257),
+        ("long CJK run", "".join(chr(0x4E00 + rng.randrange(0x5000)) for _ in range(700)).encode()),
     ]
     return [("sample", sample)] + inline
 

@@ -28,6 +28,9 @@ public final class MPICommunicator: Communicator {
         MPI_Initialized(&initialized)
         if initialized == 0 {
             ddt_tune_malloc()
+            // A rank's communication thread shares its core with the compute thread; Open MPI's progress loop
+            // busy-polls, so make it yield the core while it waits (unless the user chose otherwise).
+            setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0)
             let rc = MPI_Init_thread(nil, nil, ddt_thread_serialized(), &provided)
             guard rc == ddt_success() else { throw DDError("MPI_Init_thread failed with code \(rc) (check the Open MPI installation and mpirun)") }
             guard provided >= ddt_thread_serialized() else {

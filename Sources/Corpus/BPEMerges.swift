@@ -10,12 +10,18 @@ struct BPEMerges: Sendable {
     private let keys: [UInt64]
     private let values: [UInt64]
     private let mask: Int
+    /// Whether every merge's two parts are single bytes or results of lower-ranked merges (true of
+    /// GPT-2's vocab.bpe, which lists merges in training order). Then a merge can only create pairs of a
+    /// higher rank, and the heap algorithm of `applyLong` gives exactly the reference result.
+    let ranksIncrease: Bool
 
     /// The rank used for pairs that have no merge.
     static let noRank = Int32.max
+    /// Words longer than this (in bytes) are merged with the O(n log n) heap algorithm when allowed.
+    static let heapThreshold = 64
 
     /// Builds the table; a pair listed twice keeps its last rank, as a Python dict built from the list does.
-    init(_ merges: [(left: Int32, right: Int32, rank: Int32, merged: Int32)]) {
+    init(_ merges: [(left: Int32, right: Int32, rank: Int32, merged: Int32)], byteIds: [Int32]) {
         var capacity = 16
         while capacity < merges.count * 2 { capacity <<= 1 }
         var k = [UInt64](repeating: 0, count: capacity)
@@ -29,6 +35,15 @@ struct BPEMerges: Sendable {
             v[slot] = UInt64(UInt32(merge.rank)) << 32 | UInt64(UInt32(merge.merged))
         }
         keys = k; values = v; mask = m
+        var madeAt: [Int32: Int32] = [:]
+        for b in byteIds { madeAt[b] = -1 }
+        var increasing = true
+        for merge in merges {
+            guard let l = madeAt[merge.left], let r = madeAt[merge.right], l < merge.rank, r < merge.rank,
+                  madeAt[merge.merged] == nil else { increasing = false; break }
+            madeAt[merge.merged] = merge.rank
+        }
+        ranksIncrease = increasing
     }
 
     @inline(__always) private static func key(_ a: Int32, _ b: Int32) -> UInt64 {
@@ -57,6 +72,12 @@ struct BPEMerges: Sendable {
     /// Merges `symbols` (initially one id per byte) in place until no pair has a rank.
     /// `ranks` is scratch space; ranks[i] is the rank of the pair (symbols[i], symbols[i+1]).
     func apply(_ symbols: inout [Int32], ranks: inout [Int32]) {
+        if ranksIncrease && symbols.count > Self.heapThreshold { applyLong(&symbols); return }
+        applyShort(&symbols, ranks: &ranks)
+    }
+
+    /// The direct algorithm: O(n) per merge step, fastest for the short words of natural text.
+    func applyShort(_ symbols: inout [Int32], ranks: inout [Int32]) {
         var n = symbols.count
         guard n > 1 else { return }
         ranks.removeAll(keepingCapacity: true)
@@ -91,5 +112,79 @@ struct BPEMerges: Sendable {
             symbols.removeLast(symbols.count - n)
             ranks.removeLast(ranks.count - max(n - 1, 0))
         }
+    }
+
+    /// The same merges in O(n log n) for long words (a run of thousands of letters would take O(n²) with
+    /// `applyShort`). A min-heap holds (rank, position) of every adjacent pair; ties pop left to right.
+    /// Because merges only create pairs of higher rank (`ranksIncrease`), all occurrences of the lowest
+    /// rank are merged left to right before any higher rank, exactly as the reference does; entries made
+    /// stale by a neighbouring merge are recognised because the pair at their position has changed rank.
+    func applyLong(_ symbols: inout [Int32]) {
+        let n = symbols.count
+        guard n > 1 else { return }
+        var next = (0..<n).map { Int32($0 + 1) }
+        var prev = (0..<n).map { Int32($0 - 1) }
+        var heap = BPEHeap(capacity: n)
+        for i in 0..<(n - 1) {
+            let r = lookup(symbols[i], symbols[i + 1]).rank
+            if r != Self.noRank { heap.push(r, Int32(i)) }
+        }
+        while let (rank, pos) = heap.pop() {
+            let i = Int(pos)
+            guard symbols[i] >= 0, next[i] < n else { continue }
+            let j = Int(next[i])
+            let (current, merged) = lookup(symbols[i], symbols[j])
+            guard current == rank else { continue }
+            symbols[i] = merged
+            symbols[j] = -1
+            next[i] = next[j]
+            if next[j] < n { prev[Int(next[j])] = Int32(i) }
+            if prev[i] >= 0 {
+                let r = lookup(symbols[Int(prev[i])], merged).rank
+                if r != Self.noRank { heap.push(r, prev[i]) }
+            }
+            if next[i] < n {
+                let r = lookup(merged, symbols[Int(next[i])]).rank
+                if r != Self.noRank { heap.push(r, Int32(i)) }
+            }
+        }
+        symbols.removeAll { $0 < 0 }
+    }
+}
+
+/// A binary min-heap of (rank, position) pairs packed into UInt64 keys.
+struct BPEHeap {
+    private var keys: [UInt64] = []
+
+    init(capacity: Int) { keys.reserveCapacity(capacity) }
+
+    mutating func push(_ rank: Int32, _ position: Int32) {
+        keys.append(UInt64(UInt32(rank)) << 32 | UInt64(UInt32(position)))
+        var i = keys.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if keys[parent] <= keys[i] { break }
+            keys.swapAt(parent, i)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> (Int32, Int32)? {
+        guard let top = keys.first else { return nil }
+        let last = keys.removeLast()
+        if !keys.isEmpty {
+            keys[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < keys.count && keys[l] < keys[m] { m = l }
+                if r < keys.count && keys[r] < keys[m] { m = r }
+                if m == i { break }
+                keys.swapAt(i, m)
+                i = m
+            }
+        }
+        return (Int32(truncatingIfNeeded: top >> 32), Int32(truncatingIfNeeded: top))
     }
 }

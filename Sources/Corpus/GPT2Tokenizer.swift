@@ -8,8 +8,8 @@ import Support
 /// text is ordinary text, as in the reference encoder: callers append `endOfText` themselves.
 /// Loaded from the standard files (assets/gpt2/encoder.json and vocab.bpe in this repository).
 public struct GPT2Tokenizer: Tokenizer {
-    private let vocabulary: GPT2Vocabulary
-    private let merges: BPEMerges
+    let vocabulary: GPT2Vocabulary
+    let merges: BPEMerges
     private let cache: GPT2WordCache
 
     /// Pieces longer than this are encoded without the cache (they rarely repeat and would bloat it).
@@ -32,7 +32,7 @@ public struct GPT2Tokenizer: Tokenizer {
                 vocabName: String = "vocab.bpe") throws {
         vocabulary = try GPT2Vocabulary(encoderJSON: encoderJSON, vocabBPE: vocabBPE,
                                         encoderName: encoderName, vocabName: vocabName)
-        merges = BPEMerges(vocabulary.merges)
+        merges = BPEMerges(vocabulary.merges, byteIds: vocabulary.byteIds)
         cache = GPT2WordCache()
     }
 

@@ -22,7 +22,7 @@ private func procStatusField(_ name: String) -> Int {
     while fgets(&line, Int32(line.count), f) != nil {
         let s = String(cString: line)
         if s.hasPrefix(name) {
-            let kb = s.dropFirst(name.count).split(separator: " ").first.flatMap { Int($0.trimmingCharacters()) } ?? 0
+            let kb = s.dropFirst(name.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0.trimmingCharacters()) } ?? 0
             return kb * 1024
         }
     }

@@ -149,6 +149,26 @@ private func expectError(_ fragments: [String], _ body: () throws -> Void) {
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
 
+    /// The heap merge used for long pieces gives the direct algorithm's result (the golden file checks both
+    /// against Python on long runs; this covers many more words, including overlapping repeats).
+    @Test func heapMergeAgreesWithDirectMerge() throws {
+        let t = try tokenizer()
+        #expect(t.merges.ranksIncrease)
+        var rng = Xoshiro256(seed: 5)
+        let alphabets: [[UInt8]] = [Array("etaoinshrdlu".utf8), Array("ab".utf8), Array("a".utf8), Array("=-_ ".utf8),
+                                    Array("中文".utf8)]
+        var ranks: [Int32] = []
+        for trial in 0..<300 {
+            let alphabet = alphabets[trial % alphabets.count]
+            let n = 2 + rng.nextInt(below: 200)
+            let word = (0..<n).map { _ in t.vocabulary.byteIds[Int(alphabet[rng.nextInt(below: alphabet.count)])] }
+            var direct = word, heap = word
+            t.merges.applyShort(&direct, ranks: &ranks)
+            t.merges.applyLong(&heap)
+            #expect(direct == heap, "trial \(trial)")
+        }
+    }
+
     /// Encoding from several threads at once gives the serial ids (the word cache is shared).
     @Test func concurrentEncodingIsConsistent() async throws {
         let t = try GPT2Tokenizer(directory: assets)

@@ -11,9 +11,7 @@ private func pendingPart(_ name: String, _ issue: String) -> Subcommand {
         throw DDError("\(name) is not part of this build yet (\(issue))")
     }
 }
-let trainCommand = pending("train", "the Training issue")
 let evalCommand = pending("eval", "the Training issue")
-let planCommand = pending("plan", "the Curriculum issue")
 let calibrateCommand = pending("calibrate", "the Curriculum issue")
 let sweepCommand = pending("sweep", "the Sweeps issue")
 let reportCommand = pending("report", "the Sweeps issue")
@@ -21,4 +19,3 @@ let exportCommand = pending("export", "the Interoperability issue")
 let sampleCommand = pending("sample", "the Training issue")
 let benchBalancePart = pendingPart("balance", "the Curriculum issue")
 let benchTrainPart = pendingPart("train", "the Training issue")
-let selftestExchangePart = pendingPart("exchange", "the Curriculum issue")

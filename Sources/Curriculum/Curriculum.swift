@@ -1,2 +1,0 @@
-/// The Curriculum layer (see docs/architecture.md).
-enum CurriculumModule {}

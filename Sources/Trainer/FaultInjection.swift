@@ -1,0 +1,45 @@
+import Support
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Deliberate failures for the reliability tests, switched on by environment variables (never by configs):
+///
+/// - `DDTRAIN_FAULT_KILL_RANK=R` and `DDTRAIN_FAULT_KILL_STEP=S`: rank R sends itself SIGKILL when step S starts.
+/// - `DDTRAIN_FAULT_NAN_STEP=S`: a parameter becomes NaN before step S's forward pass (a diverged run).
+/// - `DDTRAIN_FAULT_CHECKPOINT_DIE_STEP=S`: the process writing the checkpoint taken before step S kills itself
+///   after the data is written to the temporary file and before the rename (a crash mid-checkpoint).
+public struct FaultInjection {
+    public var killRank: Int?
+    public var killStep: Int?
+    public var checkpointDieStep: Int?
+    public var nanStep: Int?
+
+    public static func fromEnvironment() -> FaultInjection {
+        func int(_ name: String) -> Int? { getenv(name).flatMap { Int(String(cString: $0)) } }
+        return FaultInjection(killRank: int("DDTRAIN_FAULT_KILL_RANK"), killStep: int("DDTRAIN_FAULT_KILL_STEP"),
+                              checkpointDieStep: int("DDTRAIN_FAULT_CHECKPOINT_DIE_STEP"), nanStep: int("DDTRAIN_FAULT_NAN_STEP"))
+    }
+
+    /// Kills this process when it is the chosen rank at the chosen step.
+    public func maybeKill(rank: Int, step: Int) {
+        if killRank == rank, killStep == step {
+            FileHandleStderr.write("ddtrain: rank \(rank): fault injection: SIGKILL at step \(step)\n")
+            kill(getpid(), SIGKILL)
+        }
+    }
+
+    /// Kills this process inside the checkpoint writer when asked to for this step.
+    public func maybeDieWritingCheckpoint(step: Int) {
+        if checkpointDieStep == step {
+            FileHandleStderr.write("ddtrain: fault injection: dying inside the checkpoint writer (step \(step))\n")
+            kill(getpid(), SIGKILL)
+        }
+    }
+
+    /// Makes the last parameter (in the output layer or final norm, which every token passes) NaN at the chosen
+    /// step, as a diverging run would.
+    public func maybePoison(_ params: UnsafeMutableBufferPointer<Float>, step: Int) {
+        if nanStep == step, params.count > 0 { params[params.count - 1] = .nan }
+    }
+}

@@ -1,0 +1,318 @@
+import Comm
+import Corpus
+import Curriculum
+import Kernels
+import Support
+import Transformer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One `ddtrain train` run on every rank: set-up, the step loop, evaluation, checkpoints and the summary.
+///
+/// Each step: plan (pure, every rank) → partition → exchange (one alltoallv when something moves) →
+/// forward/backward with the gradient allreduce overlapping backward → global loss and token count →
+/// gradient of the mean loss (÷ global token count) → clip → AdamW → next learning rate.
+public final class TrainingSession {
+    public let config: TrainingConfig
+    public let comm: Communicator
+    public let runDirectory: String
+    public let store: DatasetStore
+    public let planner: StepPlanner
+    public let model: Model
+    public let modelConfig: ModelConfig
+    let partitioner: Partitioner
+    var speeds: SpeedEstimator
+    let schedule: LearningRateSchedule
+    let optimizer: AdamWOptimizer?
+    let sharded: ShardedAdamW?
+    let sync: GradientSync
+    let checkpoints: CheckpointStore
+    let evaluator: Evaluator
+    /// The first step this process runs (after a resume, the checkpoint's).
+    public internal(set) var startStep = 0
+    /// Steps the run takes in total.
+    public let totalSteps: Int
+    var tokensSeen = 0
+    var elapsedBefore = 0.0
+    var runStart = 0.0
+    let faults: FaultInjection
+
+    /// Sets the run up: reads the data and config, builds the model (fresh, from `initFrom`, or from the run's
+    /// latest checkpoint with `resume`), and prepares the run folder. Rank 0 writes; every rank checks.
+    public init(config: TrainingConfig, runDirectory: String, resume: Bool, initFrom: String? = nil,
+                comm: Communicator) throws {
+        self.config = config
+        self.comm = comm
+        self.runDirectory = runDirectory
+        faults = FaultInjection.fromEnvironment()
+        guard FileIO.exists(config.data.directory + "/" + Manifest.fileName) else {
+            throw DDError.file(config.data.directory, "holds no prepared dataset (no \(Manifest.fileName))",
+                               fix: "run 'ddtrain prepare --config FILE' first or set data.dir")
+        }
+        let store = try DatasetStore(directory: config.data.directory)
+        self.store = store
+        let tokenizer = store.manifest.tokenizer
+        if tokenizer.name != config.data.tokenizer {
+            throw DDError.config("data.tokenizer", "\"\(config.data.tokenizer)\" but \(config.data.directory) was prepared with \"\(tokenizer.name)\"",
+                                 fix: "set data.tokenizer to \"\(tokenizer.name)\" or prepare the data again")
+        }
+        modelConfig = try config.modelConfig(vocabulary: tokenizer.vocabularySize)
+        // The plan balances sequences over the data's shards, not over this job's ranks: it is then a pure function
+        // of (config, manifest, seed, step) whatever the world size, so N ranks train on exactly the batches one
+        // rank would, and a run resumed on another world size continues the same plan. When the job has one rank
+        // per shard (the usual case: prepare and train with the same mpirun -np) every rank owns an equal share
+        // of each step and nothing moves.
+        let planner = try StepPlanner(config: config.curriculum, layouts: DataLayouts.counts(store.manifest),
+                                      worldSize: store.manifest.shardCount)
+        self.planner = planner
+        totalSteps = config.run.maxSteps > 0 ? min(config.run.maxSteps, planner.totalSteps) : planner.totalSteps
+        guard totalSteps > 0 else {
+            throw DDError.config("curriculum.total_tokens", "the plan has no steps for this data",
+                                 fix: "raise total_tokens or lower tokens_per_step")
+        }
+        partitioner = Partitioner(config.curriculum.balance)
+        speeds = SpeedEstimator(ranks: comm.size, updateEvery: config.curriculum.balance.speedUpdateEvery)
+        schedule = LearningRateSchedule(peak: config.optim.lr, floor: config.optim.minLR,
+                                        warmupSteps: config.optim.warmupSteps, totalSteps: planner.totalSteps)
+        let maxSequence = planner.activeLayouts.map { store.manifest.layouts[$0].trainedLength }.max() ?? 1
+        let stepTokens = config.curriculum.tokensPerStep
+        let perRank = comm.size == 1 ? stepTokens : min(stepTokens, 2 * ((stepTokens + comm.size - 1) / comm.size) + maxSequence)
+        model = try Model(config: modelConfig, maxTokens: max(perRank, maxSequence) + maxSequence, seed: UInt64(config.run.seed))
+        let adam = AdamWConfig(beta1: Float(config.optim.beta1), beta2: Float(config.optim.beta2), eps: Float(config.optim.eps),
+                               weightDecay: Float(config.optim.weightDecay),
+                               excludeNormsAndEmbeddings: !config.optim.decayNormsAndEmbeddings)
+        if config.run.zero1 {
+            sharded = ShardedAdamW(layout: model.layout, config: adam, rank: comm.rank, size: comm.size)
+            optimizer = nil
+        } else {
+            optimizer = AdamWOptimizer(layout: model.layout, config: adam)
+            sharded = nil
+        }
+        sync = GradientSync(comm: comm, gradients: model.grads.baseAddress!, count: model.layout.count,
+                            bucketFloats: Int(config.run.gradBucketMB * 262_144))
+        checkpoints = CheckpointStore(runDirectory: runDirectory, keep: config.run.keepCheckpoints)
+        evaluator = Evaluator(config: config.eval, store: store, layouts: planner.activeLayouts)
+        try prepareRunDirectory(resume: resume)
+        if resume {
+            try restore()
+        } else if let initFrom {
+            try initialize(from: initFrom)
+        }
+    }
+
+    /// Rank 0 creates the folder and saves the resolved config; a folder with checkpoints needs --resume.
+    /// An error on rank 0 here ends the job through the command's failure path while the others wait.
+    private func prepareRunDirectory(resume: Bool) throws {
+        if comm.rank == 0 {
+            try FileIO.makeDirectories(runDirectory)
+            let probe = runDirectory + "/.write-test"
+            try AtomicFile.write("ok", to: probe)
+            unlink(probe)
+            if !resume, try !checkpoints.list().isEmpty {
+                throw DDError.file(runDirectory, "already holds checkpoints of a run", fix: "pass --resume to continue it, or choose another --out")
+            }
+            if resume, try checkpoints.list().isEmpty {
+                throw DDError.file(runDirectory, "has no checkpoint to resume from", fix: "drop --resume to start the run")
+            }
+            if !resume { try AtomicFile.write(config.json.pretty, to: runDirectory + "/config.json") }
+        }
+        try comm.barrier()
+    }
+
+    // MARK: the loop
+
+    /// Runs every remaining step and the final evaluation; returns the summary (also written to summary.json).
+    public func run() throws -> JSON {
+        let metrics = comm.rank == 0 ? try MetricsLog(path: runDirectory + "/metrics.jsonl", resumeStep: startStep) : nil
+        let progress = ProgressLine(totalSteps: totalSteps, every: config.run.logEvery)
+        Log.info("training \(modelConfig.layers) layers × \(modelConfig.dim) (\(model.layout.count) parameters) on \(comm.size) rank(s): "
+                 + "steps \(startStep)..<\(totalSteps), \(config.curriculum.tokensPerStep) tokens per step, run folder \(runDirectory)")
+        let wallStart = monotonicSeconds()
+        runStart = wallStart
+        var lastEval: JSON = .null
+        if startStep == 0, config.run.evalEvery > 0 {
+            lastEval = try evaluate(step: 0)
+            try metrics?.write(lastEval)
+        }
+        var lastLoss = Double.nan
+        for step in startStep..<totalSteps {
+            let record = try trainStep(step)
+            lastLoss = record["loss"]?.doubleValue ?? .nan
+            try metrics?.write(record)
+            if comm.rank == 0 {
+                progress.update(step: step, stepsDoneHere: step - startStep + 1, loss: lastLoss,
+                                tokensPerSecond: record["tokens_per_s"]?.doubleValue ?? 0, lr: record["lr"]?.doubleValue ?? 0)
+            }
+            let next = step + 1
+            let cycleEnds = planner.plan(step: step).cycle != (next < planner.totalSteps ? planner.plan(step: next).cycle : -1)
+            if config.run.evalEvery > 0, next % config.run.evalEvery == 0, next < totalSteps {
+                lastEval = try evaluate(step: next)
+                try metrics?.write(lastEval)
+            }
+            if next < totalSteps, cycleEnds || (config.run.checkpointEvery > 0 && next % config.run.checkpointEvery == 0) {
+                try saveCheckpoint(nextStep: next, elapsed: elapsedBefore + monotonicSeconds() - wallStart)
+            }
+        }
+        if comm.rank == 0 { progress.interrupt() }
+        lastEval = try evaluate(step: totalSteps)
+        try metrics?.write(lastEval)
+        let elapsed = elapsedBefore + monotonicSeconds() - wallStart
+        try saveCheckpoint(nextStep: totalSteps, elapsed: elapsed)
+        let summary = JSON.obj([
+            "run": .string(runDirectory), "steps": .int(totalSteps), "ranks": .int(comm.size), "tokens": .int(tokensSeen),
+            "wall_seconds": .number(elapsed), "tokens_per_s": .number(Double(tokensSeen) / max(elapsed, 1e-9)),
+            "final_train_loss": .number(lastLoss), "final_eval": lastEval,
+            "parameters": .int(model.layout.count),
+        ])
+        if comm.rank == 0 { try AtomicFile.write(summary.pretty, to: runDirectory + "/summary.json") }
+        return summary
+    }
+
+    /// What one step's gradient computation produced, before the update.
+    struct StepGradient {
+        let plan: StepPlan
+        let assignment: Assignment
+        let lossSum: Double
+        let tokenCount: Int
+        let exposedSeconds: Double
+        let exchangeSeconds: Double
+        let computeSeconds: Double
+    }
+
+    /// Plans step `step`, exchanges its sequences, runs forward and backward on this rank's share and sums the
+    /// gradients (and loss and token count) across ranks. With ZeRO-1 only this rank's shard is summed.
+    func computeGradient(step: Int) throws -> StepGradient {
+        let t0 = monotonicSeconds()
+        let plan = planner.plan(step: step)
+        let assignment = partitioner.assign(plan, speeds: speeds.speeds)
+        let mine = try StepExchange.run(plan: plan, rankOf: assignment.rankOf, comm: comm) { ref in
+            try store.sequence(layout: ref.layout, shard: ref.shard, split: .train, index: ref.index).tokens
+        }
+        let t1 = monotonicSeconds()
+        let stored = try mine.map { seq -> StoredSequence in
+            let starts = try store.documentStarts(layout: seq.ref.layout, shard: seq.ref.shard, split: .train, index: seq.ref.index)
+            return StoredSequence(tokens: seq.tokens, documentStarts: starts, trainedLength: seq.ref.length)
+        }
+        let batch = BatchBuilder.build(stored, documentMasking: plan.documentMasking)
+        faults.maybePoison(model.params, step: step)
+        sync.begin()
+        var local = LossSum(sum: 0, count: 0)
+        if batch.count > 0 {
+            // ZeRO-1 reduce-scatters after backward; plain data parallelism overlaps the allreduce with backward.
+            let hook: ((Range<Int>) -> Void)? = sharded == nil ? { [sync] r in sync.gradientsReady(r) } : nil
+            local = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: hook)
+        } else {
+            // A rank with no sequences contributes zeros, and still joins every collective.
+            Vector.zero(model.grads.baseAddress!, count: model.grads.count)
+        }
+        let computeSeconds = monotonicSeconds() - t1
+        let lossSum: Double, tokenCount: Int, exposed: Double
+        if let sharded {
+            (lossSum, tokenCount, exposed) = try reduceScatterGradients(local, sharded)
+        } else {
+            (lossSum, tokenCount, exposed) = try sync.finish(lossSum: local.sum, tokenCount: local.count)
+        }
+        return StepGradient(plan: plan, assignment: assignment, lossSum: lossSum, tokenCount: tokenCount,
+                            exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds)
+    }
+
+    /// One optimisation step; returns its metrics record (identical on every rank).
+    func trainStep(_ step: Int) throws -> JSON {
+        faults.maybeKill(rank: comm.rank, step: step)
+        let t0 = monotonicSeconds()
+        let g = try computeGradient(step: step)
+        guard g.lossSum.isFinite else {
+            let last = (try? checkpoints.list().first) ?? nil
+            throw DDError("step \(step): the loss is \(g.lossSum) (not finite); the run stops here and the last good checkpoint "
+                          + (last.map { "\($0) is intact" } ?? "(none yet)") + " (fix: lower optim.lr or enable optim.clip, then --resume)")
+        }
+        let lr = schedule.rate(at: step)
+        let gradNorm = try applyUpdate(tokenCount: g.tokenCount, lr: lr)
+        let stepSeconds = monotonicSeconds() - t0
+        // Per-rank compute times: the measured imbalance, and the speed estimator's input.
+        let times = try comm.allgather([g.computeSeconds])
+        var loads = [Double](repeating: 0, count: comm.size)
+        for (i, s) in g.plan.sequences.enumerated() { loads[g.assignment.rankOf[i]] += partitioner.cost.cost(s.length) }
+        if speeds.record(costs: loads, seconds: times) {
+            Log.info("updated rank speed factors: \(speeds.speeds.map { fixed($0, 3) }.joined(separator: " "))")
+        }
+        let meanTime = times.reduce(0, +) / Double(times.count)
+        let globalTokens = g.plan.tokens
+        tokensSeen += globalTokens
+        let flops = modelConfig.trainingFLOPs(segmentLengths: g.plan.sequences.map(\.length))
+        let layoutNames = g.plan.layouts.map { store.manifest.layouts[$0].name }
+        return .obj([
+            "type": .string("train"), "step": .int(step), "cycle": .int(g.plan.cycle), "layouts": .array(layoutNames.map { .string($0) }),
+            "mean_length": .number(Double(globalTokens) / Double(max(1, g.plan.sequences.count))),
+            "sequences": .int(g.plan.sequences.count), "tokens": .int(globalTokens), "target_tokens": .int(g.tokenCount),
+            "tokens_seen": .int(tokensSeen),
+            "loss": .number(g.lossSum / Double(max(1, g.tokenCount))), "lr": .number(lr), "grad_norm": .number(gradNorm),
+            "step_s": .number(stepSeconds), "tokens_per_s": .number(Double(globalTokens) / stepSeconds),
+            "model_flops_per_s": .number(flops / stepSeconds),
+            "predicted_imbalance": .number(g.assignment.imbalance),
+            "measured_imbalance": .number(meanTime > 0 ? (times.max() ?? 0) / meanTime : 1),
+            "moved_sequences": .int(g.assignment.moved), "exposed_comm_ms": .number(g.exposedSeconds * 1e3),
+            "comm_ms": .number(sync.communicationSeconds * 1e3), "exchange_ms": .number(g.exchangeSeconds * 1e3),
+            "elapsed_s": .number(elapsedBefore + monotonicSeconds() - runStart),
+        ])
+    }
+
+    /// ZeRO-1 reduction: one reduce-scatter of the gradients (after backward), the statistics in a small allreduce.
+    private func reduceScatterGradients(_ local: LossSum, _ sharded: ShardedAdamW) throws -> (Double, Int, Double) {
+        let t = monotonicSeconds()
+        try comm.reduceScatter(UnsafeMutableRawPointer(model.grads.baseAddress!), counts: sharded.shardCounts, element: .float)
+        var stats = [local.sum, Double(local.count)]
+        try comm.allreduce(&stats, op: .sum)
+        return (stats[0], Int(stats[1].rounded()), monotonicSeconds() - t)
+    }
+
+    /// Gradient of the mean loss, global-norm clipping and the AdamW update; returns the norm before clipping.
+    private func applyUpdate(tokenCount: Int, lr: Double) throws -> Double {
+        let scale = 1 / Float(max(1, tokenCount))
+        if let optimizer {
+            Vector.scale(model.grads.baseAddress!, count: model.grads.count, by: scale)
+            let norm = clipGradients(model.grads, maxNorm: config.optim.clip)
+            try optimizer.step(params: model.params, grads: model.grads, lr: Float(lr))
+            return norm
+        }
+        let sharded = sharded!
+        let g = model.grads.baseAddress! + sharded.shard.lowerBound
+        Vector.scale(g, count: sharded.shard.count, by: scale)
+        var squares = [Vector.sumOfSquares(g, count: sharded.shard.count)]
+        try comm.allreduce(&squares, op: .sum)
+        let norm = squares[0].squareRoot()
+        if config.optim.clip > 0, norm > config.optim.clip {
+            Vector.scale(g, count: sharded.shard.count, by: Float(config.optim.clip / norm))
+        }
+        try sharded.step(params: model.params.baseAddress!, grads: model.grads.baseAddress!, lr: Float(lr), gradScale: 1)
+        // Every rank's updated shard, gathered in place into the full parameter buffer.
+        // MPI forbids overlapping send and receive buffers, so the shard is copied out first.
+        let p = UnsafeMutableRawPointer(model.params.baseAddress!)
+        let displacements = sharded.shardCounts.indices.map { sharded.shardCounts[..<$0].reduce(0, +) * 4 }
+        let mine = Array(model.params[sharded.shard])
+        try mine.withUnsafeBytes { shard in
+            try comm.allgatherv(shard.baseAddress ?? UnsafeRawPointer(p), byteCount: shard.count, output: p,
+                                counts: sharded.shardCounts.map { $0 * 4 }, displacements: displacements)
+        }
+        return norm
+    }
+
+    /// Evaluates on the held-out split and returns the metrics record.
+    func evaluate(step: Int) throws -> JSON {
+        let result = try evaluator.run(model: model, comm: comm, documentMasking: config.curriculum.documentMasking)
+        return result.setting("type", to: .string("eval")).setting("step", to: .int(step)).setting("tokens_seen", to: .int(tokensSeen))
+            .setting("elapsed_s", to: .number(elapsedBefore + monotonicSeconds() - runStart))
+    }
+}
+
+extension TrainingSession {
+    /// The gradient of the mean loss over all target tokens of global step `step` (summed across ranks and
+    /// divided by the global token count), without updating anything: what N ranks must agree on with 1 rank.
+    public func gradientProbe(step: Int) throws -> (gradient: [Float], loss: Double, tokens: Int) {
+        precondition(sharded == nil, "the probe reads the full gradient; run it without ZeRO-1")
+        let g = try computeGradient(step: step)
+        let scale = 1 / Float(max(1, g.tokenCount))
+        return (model.grads.map { $0 * scale }, g.lossSum / Double(max(1, g.tokenCount)), g.tokenCount)
+    }
+}

@@ -1,0 +1,113 @@
+import Comm
+import Support
+import Transformer
+
+/// Saving and restoring everything a run needs to continue exactly: parameters, AdamW moments and step count,
+/// the next step (the plan is a pure function of it), tokens seen, elapsed time, rank speed factors, the
+/// config's identity hash and the world size.
+extension TrainingSession {
+    static let checkpointFormat = 1
+
+    /// Writes the checkpoint taken before `nextStep` (rank 0 writes; ZeRO-1 shards are gathered first).
+    func saveCheckpoint(nextStep: Int, elapsed: Double) throws {
+        let n = model.layout.count
+        var m: [Float] = [], v: [Float] = []
+        var stepCount = 0
+        if let sharded {
+            m = try gatherShards(sharded.m, sharded)
+            v = try gatherShards(sharded.v, sharded)
+            stepCount = sharded.stepCount
+        } else if let optimizer {
+            stepCount = optimizer.stepCount
+            if comm.rank == 0 { m = Array(optimizer.m); v = Array(optimizer.v) }
+        }
+        if comm.rank == 0 {
+            let header = JSON.obj([
+                "format": .int(Self.checkpointFormat), "next_step": .int(nextStep), "world_size": .int(comm.size),
+                "config_hash": .string(config.identityHash), "model": modelConfig.toJSON(), "parameters": .int(n),
+                "tokens_seen": .int(tokensSeen), "elapsed_s": .number(elapsed), "optimizer_steps": .int(stepCount),
+                "speeds": .doubles(speeds.speeds), "seed": .int(config.run.seed), "zero1": .bool(config.run.zero1),
+                "tensors": .array(model.layout.tensors.map { .obj(["name": .string($0.name), "offset": .int($0.offset), "shape": .ints($0.shape)]) }),
+            ])
+            try m.withUnsafeBufferPointer { mb in
+                try v.withUnsafeBufferPointer { vb in
+                    try checkpoints.save(step: nextStep, header: header, sections: [
+                        .init(name: "params", data: UnsafeBufferPointer(model.params)),
+                        .init(name: "adam_m", data: mb), .init(name: "adam_v", data: vb),
+                    ], beforeRename: { faults.maybeDieWritingCheckpoint(step: nextStep) })
+                }
+            }
+        }
+        try comm.barrier()
+    }
+
+    /// Every rank's shard of a ZeRO-1 moment buffer, concatenated (complete on every rank).
+    private func gatherShards(_ part: UnsafeMutableBufferPointer<Float>, _ sharded: ShardedAdamW) throws -> [Float] {
+        var full = [Float](repeating: 0, count: model.layout.count)
+        let displacements = sharded.shardCounts.indices.map { sharded.shardCounts[..<$0].reduce(0, +) * 4 }
+        try full.withUnsafeMutableBytes { out in
+            try comm.allgatherv(UnsafeRawPointer(part.baseAddress!), byteCount: sharded.shard.count * 4, output: out.baseAddress!,
+                                counts: sharded.shardCounts.map { $0 * 4 }, displacements: displacements)
+        }
+        return full
+    }
+
+    /// Loads the newest checkpoint that verifies (falling back past damaged ones) into the model and optimizer.
+    func restore() throws {
+        guard let (path, ckpt) = try checkpoints.loadLatest() else {
+            throw DDError.file(runDirectory, "has no checkpoint to resume from", fix: "drop --resume to start the run")
+        }
+        let h = ckpt.header
+        guard h["config_hash"]?.stringValue == config.identityHash else {
+            throw DDError.file(path, "was written with a different data, model, curriculum or optimizer config",
+                               fix: "resume with the run's own config (\(runDirectory)/config.json) or start a new --out folder")
+        }
+        try checkShape(h, path: path)
+        guard let params = ckpt.sections["params"], params.count == model.layout.count,
+              let m = ckpt.sections["adam_m"], let v = ckpt.sections["adam_v"], m.count == params.count, v.count == params.count,
+              let next = h["next_step"]?.intValue, let steps = h["optimizer_steps"]?.intValue else {
+            throw DDError.file(path, "lacks the parameter or optimizer sections this model needs", fix: "use another checkpoint")
+        }
+        _ = params.withUnsafeBufferPointer { model.params.update(fromContentsOf: $0) }
+        if let optimizer {
+            _ = m.withUnsafeBufferPointer { optimizer.m.update(fromContentsOf: $0) }
+            _ = v.withUnsafeBufferPointer { optimizer.v.update(fromContentsOf: $0) }
+            optimizer.stepCount = steps
+        } else if let sharded {
+            for (i, j) in sharded.shard.enumerated() { sharded.m[i] = m[j]; sharded.v[i] = v[j] }
+            sharded.stepCount = steps
+        }
+        startStep = next
+        tokensSeen = h["tokens_seen"]?.intValue ?? 0
+        elapsedBefore = h["elapsed_s"]?.doubleValue ?? 0
+        let savedWorld = h["world_size"]?.intValue ?? comm.size
+        if savedWorld == comm.size, let s = h["speeds"]?.arrayValue?.compactMap(\.doubleValue), s.count == comm.size {
+            speeds.restore(speeds: s)
+        } else if savedWorld != comm.size {
+            Log.info("resuming a \(savedWorld)-rank run on \(comm.size) ranks: the shards are re-split (shard s goes to rank s % \(comm.size)) "
+                     + "and the partitioner re-balances every step; the plan itself does not depend on the world size, so the run "
+                     + "continues the same batches (rank speed factors start afresh)")
+        }
+        Log.info("resumed from \(path) at step \(next)")
+    }
+
+    /// Throws when a checkpoint's model differs from the configured one.
+    func checkShape(_ h: JSON, path: String) throws {
+        let saved = h["model"] ?? .null
+        guard saved == modelConfig.toJSON() else {
+            throw DDError.file(path, "holds a model of another shape (\(saved.compact)) than the config's (\(modelConfig.toJSON().compact))",
+                               fix: "use the config the checkpoint was trained with")
+        }
+    }
+
+    /// Starts from the parameters of a ddtrain checkpoint file (optimizer state is not taken).
+    func initialize(from path: String) throws {
+        let ckpt = try CheckpointFile.read(path: path)
+        try checkShape(ckpt.header, path: path)
+        guard let params = ckpt.sections["params"], params.count == model.layout.count else {
+            throw DDError.file(path, "has no parameter section of \(model.layout.count) floats", fix: "use a checkpoint of this model")
+        }
+        _ = params.withUnsafeBufferPointer { model.params.update(fromContentsOf: $0) }
+        Log.info("initialised the model from \(path)")
+    }
+}

@@ -1,0 +1,44 @@
+import COpenBLAS
+import Comm
+import Support
+import Trainer
+
+/// `ddtrain train`: the main job.
+let trainCommand = Command(
+    name: "train", summary: "train a model from a JSON config (under mpirun: data-parallel over ranks)",
+    help: """
+    usage: ddtrain train --config FILE [--set key.path=value ...] [--out RUNDIR] [--resume] [--init-from CHECKPOINT]
+
+    Each step: plan → exchange → forward/backward → gradient sync (overlapping backward) → clip → AdamW →
+    learning-rate schedule. Writes RUNDIR/config.json, RUNDIR/metrics.jsonl (one JSON object per step and per
+    evaluation), RUNDIR/checkpoints/ and RUNDIR/summary.json.
+      --config FILE        the run's config (see configs/)
+      --set key=value      override any config key, repeatable (e.g. --set optim.lr=1e-3)
+      --out RUNDIR         run folder (default runs/<config name>)
+      --resume             continue from the newest checkpoint in RUNDIR that verifies
+      --init-from PATH     start from the parameters of a checkpoint file
+      --json               print the summary as one JSON object on stdout
+    """,
+    options: ["config": true, "set": true, "out": true, "resume": false, "init-from": true, "json": false]
+) { args in
+    let comm = try World.communicator()
+    let configPath = try args.required("config", command: "train")
+    let config = try TrainingConfig.load(path: configPath, overrides: args.all("set"))
+    openblas_set_num_threads(Int32(config.run.threads))
+    let name = configPath.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? "run"
+    let out = args.value("out") ?? "runs/\(name)"
+    let session = try TrainingSession(config: config, runDirectory: out, resume: args.flag("resume"),
+                                      initFrom: args.value("init-from"), comm: comm)
+    let summary = try session.run()
+    if comm.rank == 0 {
+        if args.flag("json") {
+            print(summary.compact)
+        } else {
+            let eval = summary["final_eval"]?["loss"]?.doubleValue ?? .nan
+            print("done: \(summary["steps"]?.intValue ?? 0) steps, \(summary["tokens"]?.intValue ?? 0) tokens in "
+                  + "\(fixed(summary["wall_seconds"]?.doubleValue ?? 0, 1)) s (\(Int(summary["tokens_per_s"]?.doubleValue ?? 0)) tokens/s); "
+                  + "held-out loss \(fixed(eval, 4)); run folder \(out)")
+        }
+    }
+    return 0
+}

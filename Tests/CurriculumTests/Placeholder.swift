@@ -1,1 +1,0 @@
-// Tests of Curriculum (see docs/architecture.md).

@@ -1,1 +1,0 @@
-// Tests of Trainer (see docs/architecture.md).
