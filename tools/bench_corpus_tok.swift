@@ -10,6 +10,25 @@ import Glibc
 
 func mbps(_ bytes: Int, _ seconds: Double) -> String { fixed(Double(bytes) / seconds / 1e6, 1) + " MB/s" }
 
+/// CPU seconds of this thread: unlike wall time, it does not count time the core spent on other processes
+/// (this machine is shared), so MB/s per CPU second is the more stable figure.
+func cpuSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Runs `body`, returning wall and CPU seconds.
+func timed(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+    let w = monotonicSeconds(), c = cpuSeconds()
+    try body()
+    return (monotonicSeconds() - w, cpuSeconds() - c)
+}
+
+func rates(_ bytes: Int, _ t: (wall: Double, cpu: Double)) -> String {
+    "\(mbps(bytes, t.wall)) wall, \(mbps(bytes, t.cpu)) per CPU second"
+}
+
 func tokenize(_ dir: String, _ path: String) throws {
     let t0 = monotonicSeconds()
     let tok = try GPT2Tokenizer(directory: dir)
@@ -17,42 +36,37 @@ func tokenize(_ dir: String, _ path: String) throws {
     let text = try FileIO.readAll(path)
     var ids: [Int32] = []
     for pass in ["cold cache", "warm cache", "warm cache"] {
-        let s = monotonicSeconds()
-        ids = text.withUnsafeBufferPointer { tok.encode($0) }
-        let dt = monotonicSeconds() - s
-        print("encode \(pass): \(text.count) bytes -> \(ids.count) ids in \(fixed(dt, 3)) s = \(mbps(text.count, dt))")
+        let t = timed { ids = text.withUnsafeBufferPointer { tok.encode($0) } }
+        print("encode \(pass): \(text.count) bytes -> \(ids.count) ids: \(rates(text.count, t))")
     }
     // Document-sized calls, as the prepare step makes them (one encode per ~4 KB document).
-    let s = monotonicSeconds()
     var total = 0
-    text.withUnsafeBufferPointer { buf in
+    let t = timed { text.withUnsafeBufferPointer { buf in
         var i = 0
         while i < buf.count {
             let n = min(4096, buf.count - i)
             total += tok.encode(UnsafeBufferPointer(rebasing: buf[i..<i + n])).count
             i += n
         }
-    }
-    let dt = monotonicSeconds() - s
-    print("encode in 4 KB documents: \(mbps(text.count, dt)) (\(total) ids); load \(fixed(load, 3)) s")
+    } }
+    print("encode in 4 KB documents: \(rates(text.count, t)) (\(total) ids); load \(fixed(load, 3)) s")
 }
 
 func gunzip(_ path: String) throws {
     let gz = try FileIO.readAll(path)
     var out: [UInt8] = []
-    var best = Double.infinity
+    var best = (wall: Double.infinity, cpu: Double.infinity)
     for _ in 0..<3 {
-        let s = monotonicSeconds()
-        out = try Gzip.decompress(gz, source: path)
-        best = min(best, monotonicSeconds() - s)
+        let t = try timed { out = try Gzip.decompress(gz, source: path) }
+        best = (min(best.wall, t.wall), min(best.cpu, t.cpu))
     }
-    print("Gzip.decompress: \(gz.count) -> \(out.count) bytes, best of 3 \(fixed(best, 3)) s = \(mbps(out.count, best))")
-    let s = monotonicSeconds()
-    let reader = try GzipReader(path: path)
+    print("Gzip.decompress: \(gz.count) -> \(out.count) bytes, best of 3: \(rates(out.count, best))")
     var n = 0
-    while let chunk = try reader.nextChunk() { n += chunk.count }
-    let dt = monotonicSeconds() - s
-    print("GzipReader chunks: \(n) bytes in \(fixed(dt, 3)) s = \(mbps(n, dt))")
+    let t = try timed {
+        let reader = try GzipReader(path: path)
+        try reader.forEachChunk { n += $0.count }
+    }
+    print("GzipReader.forEachChunk: \(n) bytes: \(rates(n, t))")
 }
 
 let args = CommandLine.arguments

@@ -15,8 +15,9 @@
 ///
 /// Character classes come from `Unicode.Scalar.Properties`: \p{L} = general categories Lu Ll Lt Lm Lo,
 /// \p{N} = Nd Nl No, \s = the Unicode White_Space property. Python's `regex` uses the same definitions;
-/// the two can disagree only on code points whose properties changed between the Unicode versions of the
-/// two libraries (see docs in assets/gpt2/README.md for the measured differences).
+/// the two could disagree only on code points whose properties changed between the Unicode versions of
+/// the two libraries. Measured: none of the 1,114,112 code points differ between Swift 6.3.1 and `regex`
+/// 2026.5.9 (GPT2TokenizerTests checks every one against assets/gpt2/golden/classes.txt).
 ///
 /// Bytes that are not valid UTF-8 are classed "other", one byte each, like Python decoding with
 /// 'surrogateescape' (a lone surrogate is neither letter, number nor whitespace).

@@ -28,12 +28,13 @@ public struct GPT2Tokenizer: Tokenizer {
     }
 
     /// Builds the tokenizer from the contents of the two files; the names appear in error messages.
+    /// `cacheEntries` bounds the word cache (the cache starts over when full).
     public init(encoderJSON: [UInt8], vocabBPE: [UInt8], encoderName: String = "encoder.json",
-                vocabName: String = "vocab.bpe") throws {
+                vocabName: String = "vocab.bpe", cacheEntries: Int = 1 << 19) throws {
         vocabulary = try GPT2Vocabulary(encoderJSON: encoderJSON, vocabBPE: vocabBPE,
                                         encoderName: encoderName, vocabName: vocabName)
         merges = BPEMerges(vocabulary.merges, byteIds: vocabulary.byteIds)
-        cache = GPT2WordCache()
+        cache = GPT2WordCache(maxEntries: cacheEntries)
     }
 
     private static func read(_ path: String) throws -> [UInt8] {
@@ -43,9 +44,14 @@ public struct GPT2Tokenizer: Tokenizer {
         return try FileIO.readAll(path)
     }
 
+    /// "gpt2", the name written to the manifest.
     public var name: String { "gpt2" }
+    /// 50,257 for GPT-2's files.
     public var vocabularySize: Int { vocabulary.tokenBytes.count }
+    /// The id of "<|endoftext|>" (50256 for GPT-2's files).
     public var endOfText: Int32 { vocabulary.endOfText }
+    /// Number of distinct pieces in the word cache now (for tests and diagnostics).
+    var cachedWords: Int { cache.count }
 
     /// Token ids of `text` (UTF-8 bytes; invalid bytes are kept as their own byte tokens).
     public func encode(_ text: UnsafeBufferPointer<UInt8>) -> [Int32] {

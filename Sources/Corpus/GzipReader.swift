@@ -7,9 +7,10 @@ public final class GzipReader {
     /// Output decoded but not yet handed out by `read(into:max:)`.
     private var pending = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
 
-    /// Opens a gzip file; errors name the path.
-    public init(path: String, chunkSize: Int = 1 << 20) throws {
-        stream = GzipStream(input: try InflateInput(path: path), chunkSize: chunkSize)
+    /// Opens a gzip file; errors name the path. `chunkSize` bounds the output handed out at once and
+    /// `inputBufferSize` the compressed bytes read at once (both set the memory used).
+    public init(path: String, chunkSize: Int = 1 << 20, inputBufferSize: Int = 1 << 20) throws {
+        stream = GzipStream(input: try InflateInput(path: path, bufferSize: inputBufferSize), chunkSize: chunkSize)
     }
 
     /// The next chunk of decompressed bytes, or nil at the end of the file.

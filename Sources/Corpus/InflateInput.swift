@@ -35,14 +35,14 @@ final class InflateInput {
         atEOF = true
     }
 
-    /// Reads a file in pieces.
-    init(path: String) throws {
+    /// Reads a file in pieces of `bufferSize` bytes (at least 64).
+    init(path: String, bufferSize: Int = 1 << 20) throws {
         name = path
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw DDError.file(path, FileIO.exists(path) ? "cannot open for reading" : "not found", fix: "check the path")
         }
-        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bufferSize, 64))
         owned = buffer
         let base = UnsafePointer(buffer.baseAddress!)
         next = base; end = base; bufferStart = base
@@ -102,7 +102,6 @@ final class InflateInput {
             if n < 0 { if errno == EINTR { continue }; throw DDError.file(name, "read failed (errno \(errno))", fix: "check the file and the disk") }
             if n == 0 { atEOF = true; break }
             filled += n
-            if filled - keep >= 1 << 16 { break }
         }
         bufferStart = UnsafePointer(base); next = bufferStart; end = bufferStart + filled
     }

@@ -169,6 +169,24 @@ private func expectError(_ fragments: [String], _ body: () throws -> Void) {
         }
     }
 
+    /// The word cache is transparent: thousands of distinct words (the table grows several times) give the
+    /// same ids with the normal cache, with a cache that starts over every 8 words, and one word at a time.
+    @Test func wordCacheIsTransparent() throws {
+        let encoder = try FileIO.readAll(assets + "/encoder.json"), vocab = try FileIO.readAll(assets + "/vocab.bpe")
+        let big = try GPT2Tokenizer(encoderJSON: encoder, vocabBPE: vocab)
+        let tiny = try GPT2Tokenizer(encoderJSON: encoder, vocabBPE: vocab, cacheEntries: 8)
+        var rng = Xoshiro256(seed: 9)
+        let letters = Array("etaoinshrdlucmfwypvbgkqjxz".utf8)
+        let words = (0..<6000).map { _ in [0x20] + (0..<(2 + rng.nextInt(below: 7))).map { _ in letters[rng.nextInt(below: 26)] } }
+        let text = Array(words.joined())
+        let ids = encode(big, text)
+        #expect(big.cachedWords > 5000)
+        #expect(encode(tiny, text) == ids)
+        #expect(tiny.cachedWords <= 8)
+        #expect(words.flatMap { encode(tiny, $0) } == ids)
+        #expect(encode(big, text) == ids)
+    }
+
     /// Encoding from several threads at once gives the serial ids (the word cache is shared).
     @Test func concurrentEncodingIsConsistent() async throws {
         let t = try GPT2Tokenizer(directory: assets)

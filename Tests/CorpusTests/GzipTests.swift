@@ -34,8 +34,8 @@ private func fixture(_ name: String) throws -> String { try fixtures.get() + "/"
 
 /// Reads a whole file through GzipReader in pieces of `piece` bytes, with a small output chunk so that
 /// the window slides many times.
-private func readStreaming(_ path: String, piece: Int, chunkSize: Int) throws -> [UInt8] {
-    let reader = try GzipReader(path: path, chunkSize: chunkSize)
+private func readStreaming(_ path: String, piece: Int, chunkSize: Int, inputBufferSize: Int = 1 << 20) throws -> [UInt8] {
+    let reader = try GzipReader(path: path, chunkSize: chunkSize, inputBufferSize: inputBufferSize)
     var out: [UInt8] = []
     while try reader.read(into: &out, max: piece) > 0 {}
     #expect(try reader.read(into: &out, max: piece) == 0)
@@ -59,6 +59,8 @@ private func readStreaming(_ path: String, piece: Int, chunkSize: Int) throws ->
             #expect(try Gzip.decompress(FileIO.readAll(path), source: path) == original, "gzip -\(level) \(input)")
             #expect(try Gzip.decompress(path: path) == original)
             #expect(try readStreaming(path, piece: 7_777, chunkSize: 4096) == original)
+            // A 1000-byte input buffer: refills land inside Huffman codes, stored blocks and headers.
+            #expect(try readStreaming(path, piece: 65_536, chunkSize: 100_000, inputBufferSize: 1000) == original)
         }
     }
 
@@ -71,6 +73,7 @@ private func readStreaming(_ path: String, piece: Int, chunkSize: Int) throws ->
         let expected = try FileIO.readAll(try fixture(name + ".out"))
         #expect(try Gzip.decompress(FileIO.readAll(path), source: path) == expected)
         #expect(try readStreaming(path, piece: 1000, chunkSize: 4096) == expected)
+        #expect(try readStreaming(path, piece: 1000, chunkSize: 4096, inputBufferSize: 64) == expected)
         let reader = try GzipReader(path: path)
         var chunks: [UInt8] = []
         while let c = try reader.nextChunk() { chunks += c }
@@ -87,7 +90,8 @@ private func readStreaming(_ path: String, piece: Int, chunkSize: Int) throws ->
         let path = try fixture(name + ".gz")
         for attempt in 0..<2 {
             do {
-                _ = attempt == 0 ? try Gzip.decompress(path: path) : try readStreaming(path, piece: 100, chunkSize: 4096)
+                _ = attempt == 0 ? try Gzip.decompress(path: path)
+                    : try readStreaming(path, piece: 100, chunkSize: 4096, inputBufferSize: 64)
                 Issue.record("\(name) was accepted")
             } catch let e as DDError {
                 #expect(e.message.contains(path) && e.message.contains(message) && e.message.contains("offset"), "\(e.message)")
