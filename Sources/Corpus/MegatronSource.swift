@@ -108,6 +108,7 @@ public struct MegatronSource: DocumentSource {
         self.endOfText = endOfText
     }
 
+    /// Hands rank `rank` its documents, read straight from the mapped files.
     public func forEachDocument(rank: Int, worldSize: Int, _ body: (Document) throws -> Void) throws {
         var base = 0
         for ds in datasets {

@@ -33,6 +33,10 @@ public enum Preparer {
             for f in files { if let n = f["name"]?.stringValue, !n.contains("/") { FileIO.removeIfPresent(directory + "/" + n) } }
         }
         FileIO.removeIfPresent(directory + "/" + Manifest.fileName)
+        // Temporary files left by a killed prepare are never renamed into place; clear them away.
+        for name in try FileIO.listDirectory(directory) where name.contains(".tmp-") {
+            FileIO.removeIfPresent(directory + "/" + name)
+        }
         AtomicFile.syncDirectory(of: directory + "/" + Manifest.fileName)
     }
 
