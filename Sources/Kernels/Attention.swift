@@ -13,11 +13,12 @@ import Support
 /// it, never across segments. Query tiles of `tile` rows meet key tiles of `keyTile` rows; the tile products
 /// run in cblas_sgemm straight on the strided head layout (ld = H·D), the softmax in SIMD code with an
 /// online max/sum, so the [l, l] score matrix is never formed: extra memory is a few tiles plus O(T·H).
-/// Tiles wholly above the diagonal are skipped; only tiles on the diagonal are masked.
+/// Blocks wholly above the diagonal are never visited; blocks off the diagonal run unmasked; the diagonal
+/// block of each tile is done in strips of `diagonalStrip` rows and is the only place a mask is applied.
 public enum Attention {
-    /// Query rows per tile used unless the caller picks another. 128 query rows × 512 keys measured best at
-    /// D = 64 on Zen 4 (one BLAS thread): fwd+bwd 0.78–0.83 of sgemm 1024³ for l = 1k…8k, against 0.72–0.77
-    /// with 128 × 128 and 0.70–0.80 with 256-row tiles. A 128 × 512 score tile (256 KiB) stays in L2.
+    /// Query rows per tile used unless the caller picks another. Measured at D = 64 on Zen 4 with one BLAS
+    /// thread: 128 query rows × 512 keys gave fwd+bwd 0.76–0.84 of sgemm 1024³ for l = 2k…16k, against
+    /// 0.72–0.77 for 128 × 128; 256-row tiles were no better. A 128 × 512 score tile (256 KiB) stays in L2.
     public static let defaultTile = 128
     /// Keys per tile used unless the caller picks another (see `defaultTile`).
     public static let defaultKeyTile = 512
@@ -41,7 +42,7 @@ public enum Attention {
     }
     /// Probability tile, score-gradient tile and D = rowsum(dO∘O) for every token and head.
     static func backwardWorkspace(_ tokens: Int, _ heads: Int, _ tile: Int, _ keyTile: Int) -> Int {
-        2 * max(tile, diagonalStrip) * keyTile + tokens * heads
+        2 * tile * keyTile + tokens * heads
     }
 
     /// out = softmax(scale·QKᵀ + causal segment mask)·V per head; lse[t, h] = log Σ_j exp(scale·q_t·k_j).
@@ -119,8 +120,8 @@ public enum Attention {
         try checkWorkspace(workspace, need: backwardWorkspace(tokens, heads, tile, keyTile), tokens: tokens,
                            heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         let d = headDim, rowStride = heads * headDim, strip = min(diagonalStrip, tile)
-        let rowsMax = max(tile, diagonalStrip)
-        let p = workspace.baseAddress!, dp = p + rowsMax * keyTile, delta = dp + rowsMax * keyTile
+        // Blocks have at most `tile` rows (strips are no taller) and at most `keyTile` columns.
+        let p = workspace.baseAddress!, dp = p + tile * keyTile, delta = dp + tile * keyTile
         // D_i = rowsum(dO ∘ O): the softmax-Jacobian term shared by every key tile of row i.
         for t in 0..<(tokens * heads) {
             delta[t] = Float(Vector.dot(dout + t * d, out + t * d, count: d))
