@@ -8,7 +8,7 @@ import Kernels
         let f = Attention.flops(segmentLengths: [3], heads: 1, headDim: 2)
         #expect(f.forward == 48 && f.backward == 120)
         let g = Attention.flops(segmentLengths: [3, 1], heads: 2, headDim: 2)
-        #expect(g.forward == 2 * (48 + 16) && g.backward == 2 * (120 + 40))
+        #expect(g.forward == 2 * (48 + 8) && g.backward == 2 * (120 + 20))  // l = 1: one pair, 4 FLOPs a product
     }
 
     /// The benchmark entry points run and return positive, finite timings (no speed threshold: the
