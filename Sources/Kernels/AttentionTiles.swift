@@ -23,8 +23,8 @@ func onlineSoftmaxTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols:
         let valid = validPrefix(rowInSegment: r0 + r, firstKey: c0, cols: cols)
         var mv = SIMD8<Float>(repeating: -.infinity)
         var c = 0
-        while c + 8 <= valid { mv = pointwiseMax(mv, load8(row + c)); c += 8 }
-        var mx = mv.max()
+        while c + 8 <= valid { mv = vmax(mv, load8(row + c)); c += 8 }
+        var mx = hmax(mv)
         while c < valid { mx = max(mx, row[c]); c += 1 }
         let mOld = m[r]
         let mNew = max(mOld, mx)

@@ -50,15 +50,53 @@ public enum CrossEntropy {
         }
     }
 
-    /// log Σ exp(row) computed as max + log Σ exp(row − max).
-    static func logSumExp(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
+    /// `forward` and `backward` in one sweep (what a training step needs): three passes over each targeted
+    /// row instead of five, the exponentials kept in dlogits between the sum and the scaling. dlogits may
+    /// alias logits; lossPerToken is as in `forward`.
+    public static func forwardBackward(logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, tokens: Int,
+                                       vocab: Int, zLoss: Float, dlogits: UnsafeMutablePointer<Float>,
+                                       lossPerToken: UnsafeMutablePointer<Float>? = nil,
+                                       scale: Float = 1) throws -> (sum: Double, count: Int) {
+        try validate(targets, tokens, vocab)
+        var sum = 0.0
+        var count = 0
+        for t in 0..<tokens {
+            let target = Int(targets[t])
+            let row = logits + t * vocab, drow = dlogits + t * vocab
+            if target < 0 { drow.update(repeating: 0, count: vocab); lossPerToken?[t] = 0; continue }
+            let xt = row[target]  // read before the row may be overwritten in place
+            let m = rowMax(row, vocab)
+            var acc = SIMD8<Float>()
+            var j = 0
+            while j + 8 <= vocab { let e = vexp(load8(row + j) - m); store8(e, drow + j); acc += e; j += 8 }
+            var s = acc.sum()
+            while j < vocab { let e = sexp(row[j] - m); drow[j] = e; s += e; j += 1 }
+            let lse = m + logf(s)
+            let ce = Double(lse) - Double(xt)
+            sum += ce + Double(zLoss) * Double(lse) * Double(lse)
+            count += 1
+            lossPerToken?[t] = Float(ce)
+            Vector.scale(drow, count: vocab, by: scale * (1 + 2 * zLoss * lse) / s)
+            drow[target] -= scale
+        }
+        return (sum, count)
+    }
+
+    /// Largest element of a row.
+    static func rowMax(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
         var mv = SIMD8<Float>(repeating: -.infinity)
         var j = 0
-        while j + 8 <= n { mv = pointwiseMax(mv, load8(row + j)); j += 8 }
-        var m = mv.max()
+        while j + 8 <= n { mv = vmax(mv, load8(row + j)); j += 8 }
+        var m = hmax(mv)
         while j < n { m = max(m, row[j]); j += 1 }
+        return m
+    }
+
+    /// log Σ exp(row) computed as max + log Σ exp(row − max).
+    static func logSumExp(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
+        let m = rowMax(row, n)
         var acc = SIMD8<Float>()
-        j = 0
+        var j = 0
         while j + 8 <= n { acc += vexp(load8(row + j) - m); j += 8 }
         var s = acc.sum()
         while j < n { s += sexp(row[j] - m); j += 1 }

@@ -30,30 +30,47 @@ func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }
 
-/// e^x on 8 lanes; exactly 0 below -87.3 (so masked scores of -inf give probability 0), +inf-safe clamp above.
+/// Lane-wise maximum. The standard `pointwiseMax` is an out-of-line generic call here (measured: it
+/// dominated the row-max loops), so this is spelled as a compare and a blend.
+@inline(__always)
+func vmax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: a .< b) }
+
+/// Lane-wise minimum (compare and blend, see `vmax`).
+@inline(__always)
+func vmin(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: b .< a) }
+
+/// Largest lane of a vector.
+@inline(__always)
+func hmax(_ a: SIMD8<Float>) -> Float {
+    let b = vmax(a, SIMD8(a[4], a[5], a[6], a[7], a[0], a[1], a[2], a[3]))
+    return max(max(b[0], b[1]), max(b[2], b[3]))
+}
+
+/// e^x on 8 lanes; exactly 0 below -87.3 (so masked scores of -inf give probability 0), clamped above
+/// 88.37 (the largest input whose 2^n scale is still a normal float).
 @inline(__always)
 func vexp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let magic: Float = 12_582_912.0  // 1.5·2^23: adding it rounds to an integer kept in the low mantissa bits
-    let xc = x.clamped(lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88.37626))
-    let t = xc * 1.442_695_04 + magic
+    let magic = SIMD8<Float>(repeating: 12_582_912.0)  // 1.5·2^23: adding it rounds to an integer in the low bits
+    let xc = vmin(vmax(x, SIMD8(repeating: -87.33654)), SIMD8(repeating: 88.37626))
+    // u.addingProduct(v, w) = u + v·w, one fused multiply-add with -target-cpu haswell.
+    let t = magic.addingProduct(xc, SIMD8(repeating: 1.442_695_04))
     let n = t - magic
     // Two-step reduction r = x - n·ln2 with ln2 split in a high part exact in float and a low correction.
-    var r = xc - n * 0.693_359_375
-    r = r + n * 2.121_944_4e-4
+    var r = xc.addingProduct(n, SIMD8(repeating: -0.693_359_375))
+    r = r.addingProduct(n, SIMD8(repeating: 2.121_944_4e-4))
     var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-    p = p * r + 1.398_199_95e-3
-    p = p * r + 8.333_451_9e-3
-    p = p * r + 4.166_579_6e-2
-    p = p * r + 1.666_666_5e-1
-    p = p * r + 5.000_000_1e-1
-    let r2 = r * r
-    let er = p * r2 + r + 1
+    p = SIMD8(repeating: 1.398_199_95e-3).addingProduct(p, r)
+    p = SIMD8(repeating: 8.333_451_9e-3).addingProduct(p, r)
+    p = SIMD8(repeating: 4.166_579_6e-2).addingProduct(p, r)
+    p = SIMD8(repeating: 1.666_666_5e-1).addingProduct(p, r)
+    p = SIMD8(repeating: 5.000_000_1e-1).addingProduct(p, r)
+    let er = (r + 1).addingProduct(p, r * r)
     let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
     let scale = unsafeBitCast((ni &+ 127) &<< 23, to: SIMD8<Float>.self)
     return (er * scale).replacing(with: 0, where: x .< -87.33654)
 }
 
-/// Scalar e^x with the same algorithm's contract (used for tails so results do not depend on alignment).
+/// Scalar e^x by the same algorithm (used for tails so results do not depend on alignment).
 @inline(__always)
 func sexp(_ x: Float) -> Float {
     vexp(SIMD8(repeating: x))[0]

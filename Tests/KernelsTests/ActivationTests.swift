@@ -67,5 +67,14 @@ import Kernels
         var dx = r.map { Float($0) }
         RoPE.backward(dx: &dx, positions: pos, tokens: t, heads: h, headDim: d, base: base)
         #expect(normError(dx, finiteDifference(dbl(x)) { project(ref($0), r) }) < 1e-4)
+
+        // A table covering positions < 200 gives the same results (the 16,000 row falls back to computing);
+        // a table for another base is ignored rather than misapplied.
+        for table in [RoPETable(headDim: d, base: base, maxPositions: 200), RoPETable(headDim: d, base: 500, maxPositions: 200)] {
+            var yt = x, dxt = r.map { Float($0) }
+            RoPE.forward(x: &yt, positions: pos, tokens: t, heads: h, headDim: d, base: base, table: table)
+            RoPE.backward(dx: &dxt, positions: pos, tokens: t, heads: h, headDim: d, base: base, table: table)
+            #expect(yt == y && dxt == dx)
+        }
     }
 }

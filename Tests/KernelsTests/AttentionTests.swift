@@ -5,14 +5,15 @@ import Kernels
 
 /// Packed q, k, v, dout for segments of the given lengths, with helpers to run the kernel.
 struct AttentionCase {
-    let lengths: [Int], heads: Int, d: Int, tile: Int
+    let lengths: [Int], heads: Int, d: Int, tile: Int, keyTile: Int
     var q: [Float], k: [Float], v: [Float], dout: [Float]
     var starts: [Int] { lengths.reduce(into: [0]) { $0.append($0.last! + $1) } }
     var tokens: Int { starts.last! }
     var scale: Float { 1 / Float(d).squareRoot() }
 
-    init(lengths: [Int], heads: Int, d: Int, tile: Int = Attention.defaultTile, seed: UInt64) {
-        self.lengths = lengths; self.heads = heads; self.d = d; self.tile = tile
+    init(lengths: [Int], heads: Int, d: Int, tile: Int = Attention.defaultTile, keyTile: Int = Attention.defaultKeyTile,
+         seed: UInt64) {
+        self.lengths = lengths; self.heads = heads; self.d = d; self.tile = tile; self.keyTile = keyTile
         var rng = makeRNG(seed)
         let n = lengths.reduce(0, +) * heads * d
         q = gaussian(n, &rng); k = gaussian(n, &rng); v = gaussian(n, &rng); dout = gaussian(n, &rng)
@@ -20,20 +21,22 @@ struct AttentionCase {
 
     func forward() throws -> (out: [Float], lse: [Float]) {
         var out = [Float](repeating: .nan, count: q.count), lse = [Float](repeating: .nan, count: tokens * heads)
-        var ws = [Float](repeating: .nan, count: Attention.workspaceFloats(maxTokens: tokens, heads: heads, headDim: d, tile: tile))
+        var ws = [Float](repeating: .nan, count: Attention.workspaceFloats(maxTokens: tokens, heads: heads, headDim: d, tile: tile,
+                                                                              keyTile: keyTile))
         try ws.withUnsafeMutableBufferPointer {
             try Attention.forward(q: q, k: k, v: v, out: &out, lse: &lse, segmentStarts: starts, heads: heads,
-                                  headDim: d, scale: scale, workspace: $0, tile: tile)
+                                  headDim: d, scale: scale, workspace: $0, tile: tile, keyTile: keyTile)
         }
         return (out, lse)
     }
 
     func backward(out: [Float], lse: [Float]) throws -> (dq: [Float], dk: [Float], dv: [Float]) {
         var dq = [Float](repeating: .nan, count: q.count), dk = dq, dv = dq
-        var ws = [Float](repeating: .nan, count: Attention.workspaceFloats(maxTokens: tokens, heads: heads, headDim: d, tile: tile))
+        var ws = [Float](repeating: .nan, count: Attention.workspaceFloats(maxTokens: tokens, heads: heads, headDim: d, tile: tile,
+                                                                              keyTile: keyTile))
         try ws.withUnsafeMutableBufferPointer {
             try Attention.backward(q: q, k: k, v: v, out: out, dout: dout, lse: lse, dq: &dq, dk: &dk, dv: &dv,
-                                   segmentStarts: starts, heads: heads, headDim: d, scale: scale, workspace: $0, tile: tile)
+                                   segmentStarts: starts, heads: heads, headDim: d, scale: scale, workspace: $0, tile: tile, keyTile: keyTile)
         }
         return (dq, dk, dv)
     }
@@ -43,13 +46,13 @@ struct AttentionCase {
 }
 
 @Suite struct AttentionTests {
-    /// Segments of 1, 2, 17, 64 and 150 tokens, 2 heads, D = 8, with tile 16 (many tiles, diagonal and
-    /// off-diagonal) and the default tile. Forward and lse within 1e-5 (normalised) of the naive Double
+    /// Segments of 1, 2, 17, 64 and 150 tokens, 2 heads, D = 8, with 16×16 tiles (many tiles, diagonal and
+    /// off-diagonal), 16 query × 48 key tiles (key tiles cut by the diagonal part-way) and the default tiles. Forward and lse within 1e-5 (normalised) of the naive Double
     /// softmax(QKᵀ)V per segment; dq, dk, dv within 1e-3 (normalised max-abs) of central differences of the
     /// Double reference of Σ dO∘out, on every coordinate of the short segments and 12 sampled in each long one.
-    @Test(arguments: [16, Attention.defaultTile])
-    func gradientCheckOverSegments(tile: Int) throws {
-        let c = AttentionCase(lengths: [1, 2, 17, 64, 150], heads: 2, d: 8, tile: tile, seed: 20)
+    @Test(arguments: [(16, 16), (16, 48), (Attention.defaultTile, Attention.defaultKeyTile)])
+    func gradientCheckOverSegments(tile: Int, keyTile: Int) throws {
+        let c = AttentionCase(lengths: [1, 2, 17, 64, 150], heads: 2, d: 8, tile: tile, keyTile: keyTile, seed: 20)
         let (out, lse) = try c.forward()
         let (dq, dk, dv) = try c.backward(out: out, lse: lse)
         var rng = makeRNG(21)
@@ -75,10 +78,10 @@ struct AttentionCase {
                 let fdk = finiteDifference(ks, indices: coords) { loss(qs, $0, vs) }
                 let fdv = finiteDifference(vs, indices: coords) { loss(qs, ks, $0) }
                 func pick(_ g: [Float]) -> [Float] { coords.map { g[c.at(start + $0 / c.d, h, $0 % c.d)] } }
-                #expect(normError(pick(dv), fdv) < 1e-3, "dv segment \(s) head \(h) tile \(tile)")
+                #expect(normError(pick(dv), fdv) < 1e-3, "dv segment \(s) head \(h) tiles \(tile)×\(keyTile)")
                 if len > 1 {
-                    #expect(normError(pick(dq), fdq) < 1e-3, "dq segment \(s) head \(h) tile \(tile)")
-                    #expect(normError(pick(dk), fdk) < 1e-3, "dk segment \(s) head \(h) tile \(tile)")
+                    #expect(normError(pick(dq), fdq) < 1e-3, "dq segment \(s) head \(h) tiles \(tile)×\(keyTile)")
+                    #expect(normError(pick(dk), fdk) < 1e-3, "dk segment \(s) head \(h) tiles \(tile)×\(keyTile)")
                 } else {
                     // One key: the softmax is constant, so dq and dk are 0 up to float rounding (FD gives exactly 0).
                     #expect(fdq.allSatisfy { abs($0) < 1e-9 } && fdk.allSatisfy { abs($0) < 1e-9 })
@@ -91,7 +94,7 @@ struct AttentionCase {
     /// Tokens never attend across segments: changing k, v and dout of one segment leaves every output and
     /// every gradient of the other segments bit-for-bit unchanged, and changing q there leaves their lse alone.
     @Test func segmentsAreIsolated() throws {
-        var c = AttentionCase(lengths: [5, 40, 33, 1], heads: 2, d: 8, tile: 16, seed: 22)
+        var c = AttentionCase(lengths: [5, 40, 33, 1], heads: 2, d: 8, tile: 16, keyTile: 32, seed: 22)
         let (out0, lse0) = try c.forward()
         let g0 = try c.backward(out: out0, lse: lse0)
         let touched = c.starts[1]..<c.starts[2]

@@ -46,6 +46,20 @@ import Kernels
                                       dlogits: p.baseAddress!)
         }
         #expect(inPlace == dl)
+
+        // The fused sweep agrees with forward + backward (same bounds against the references), in place too.
+        var fusedGrad = [Float](repeating: .nan, count: t * v), fusedPer = [Float](repeating: .nan, count: t)
+        let fused = try CrossEntropy.forwardBackward(logits: logits, targets: targets, tokens: t, vocab: v, zLoss: z,
+                                                     dlogits: &fusedGrad, lossPerToken: &fusedPer)
+        #expect(fused.count == 4 && abs(fused.sum - want.sum) / abs(want.sum) < 1e-6)
+        #expect(normError(fusedPer, want.ce) < 1e-5)
+        #expect(normError(fusedGrad, fd) < 1e-4)
+        var fusedInPlace = logits
+        let again = try fusedInPlace.withUnsafeMutableBufferPointer { p in
+            try CrossEntropy.forwardBackward(logits: p.baseAddress!, targets: targets, tokens: t, vocab: v, zLoss: z,
+                                             dlogits: p.baseAddress!)
+        }
+        #expect(fusedInPlace == fusedGrad && again.sum == fused.sum)
     }
 
     /// A target outside [-1, V) is a DDError, not a trap.
