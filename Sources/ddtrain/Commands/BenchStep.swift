@@ -26,7 +26,7 @@ let benchStepPart = Subcommand(
       --seq-len L       time only sequences of length L (with --seqs N: N of them, tokens = L·N)
       --seqs N          sequences per step with --seq-len
       --threads N       OpenBLAS threads [1]
-      --repeat N        timed steps per length after one warm-up step; the fastest counts [2]
+      --repeat N        timed steps per length after one warm-up step; the fastest counts [1]
       --skip-memory     leave out the 1×8192 vs 8×1024 memory comparison
       --json            print one JSON object instead of the table
     """,
@@ -35,7 +35,7 @@ let benchStepPart = Subcommand(
 ) { args in
     let cmd = "bench step"
     let threads = try args.int("threads", default: 1, command: cmd)
-    let repeats = try args.int("repeat", default: 2, command: cmd)
+    let repeats = try args.int("repeat", default: 1, command: cmd)
     var tokens = try args.int("tokens", default: 8192, command: cmd)
     var lengths = try args.intList("lengths", default: [64, 256, 1024, 4096], command: cmd)
     if let l = args.value("seq-len") {
