@@ -146,8 +146,8 @@ public final class Model {
         var out = [Float](repeating: 0, count: batch.count * V)
         guard batch.count > 0 else { return out }
         try forward(tokens: batch.count)
-        try out.withUnsafeMutableBufferPointer { o in
-            try forEachHeadChunk(tokens: batch.count) { start, n in
+        out.withUnsafeMutableBufferPointer { o in
+            forEachHeadChunk(tokens: batch.count) { start, n in
                 Vector.copy(from: arena.logits, to: o.baseAddress! + start * V, count: n * V)
             }
         }
