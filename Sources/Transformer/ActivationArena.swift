@@ -25,8 +25,8 @@ struct ActivationArena {
     var dRes, dTmp, dAtt, dq, dk, dv, dqRaw, dkRaw: UnsafeMutablePointer<Float>
     /// Backward scratch of the MLP.
     var dAct, dGate, dUp: UnsafeMutablePointer<Float>
-    /// lm_head chunk: logits and their gradient [chunk, V].
-    var logits, dLogits: UnsafeMutablePointer<Float>
+    /// lm_head chunk: logits [chunk, V], turned into their gradient in place during backward.
+    var logits: UnsafeMutablePointer<Float>
     /// Attention's O(T) workspace.
     var attentionWorkspace: UnsafeMutableBufferPointer<Float>
     /// Tokens per lm_head chunk.
@@ -49,7 +49,7 @@ struct ActivationArena {
         sizes += [T * C, T * C, T, T, T * C, T * F]                                      // final, xn, act
         sizes += Array(repeating: T * C, count: 8)                                       // dRes … dkRaw
         sizes += [T * F, T * F, swiglu ? T * F : 0]                                      // dAct dGate dUp
-        sizes += [headChunk * V, headChunk * V, workspace]
+        sizes += [headChunk * V, workspace]
         // Each buffer starts on a 64-byte boundary so SIMD loads and BLAS panels stay aligned.
         let padded = sizes.map { ($0 + 15) / 16 * 16 }
         storage = .allocate(capacity: padded.reduce(0, +))
@@ -74,7 +74,7 @@ struct ActivationArena {
         xFinal = next(); xnFinal = next(); meanF = next(); rstdF = next(); xn = next(); act = next()
         dRes = next(); dTmp = next(); dAtt = next(); dq = next(); dk = next(); dv = next(); dqRaw = next(); dkRaw = next()
         dAct = next(); dGate = next(); dUp = next()
-        logits = next(); dLogits = next()
+        logits = next()
         attentionWorkspace = UnsafeMutableBufferPointer(start: next(), count: workspace)
     }
 

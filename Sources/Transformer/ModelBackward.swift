@@ -20,11 +20,12 @@ extension Model {
         var total = LossSum(sum: 0, count: 0)
         try forEachHeadChunk(tokens: T) { start, n in
             let targets = targetIds.baseAddress! + start
-            let r = try CrossEntropy.forward(logits: arena.logits, targets: targets, tokens: n, vocab: V, zLoss: zLoss, lossPerToken: nil)
+            // The fused sweep turns the chunk's logits into their gradient in place.
+            let r = try CrossEntropy.forwardBackward(logits: arena.logits, targets: targets, tokens: n, vocab: V, zLoss: zLoss,
+                                                     dlogits: arena.logits)
             total.sum += r.sum
             total.count += r.count
-            try CrossEntropy.backward(logits: arena.logits, targets: targets, tokens: n, vocab: V, zLoss: zLoss, dlogits: arena.dLogits)
-            Linear.backward(x: arena.xnFinal + start * C, w: p(offsets.lmHead), dy: arena.dLogits, dx: arena.dTmp + start * C,
+            Linear.backward(x: arena.xnFinal + start * C, w: p(offsets.lmHead), dy: arena.logits, dx: arena.dTmp + start * C,
                             dw: g(offsets.lmHead), tokens: n, inFeatures: C, outFeatures: V)
         }
         normBackward(x: arena.xFinal, gain: p(offsets.finalNorm), mean: arena.meanF, rstd: arena.rstdF,
@@ -61,8 +62,8 @@ extension Model {
                                segmentStarts: segmentStarts, heads: H, headDim: D, scale: 1 / Float(D).squareRoot(),
                                workspace: arena.attentionWorkspace)
         let base = Float(config.ropeBase)
-        RoPE.backward(dx: arena.dq, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
-        RoPE.backward(dx: arena.dk, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
+        RoPE.backward(dx: arena.dq, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable)
+        RoPE.backward(dx: arena.dk, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable)
         var dq = arena.dq, dk = arena.dk
         if let qRaw = a.qRaw, let kRaw = a.kRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
             RMSNorm.backward(x: qRaw, gain: p(o.qNorm), rstd: qRstd, dy: dq, dx: arena.dqRaw, dgain: g(o.qNorm), tokens: T * H, width: D)

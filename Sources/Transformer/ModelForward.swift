@@ -43,8 +43,8 @@ extension Model {
             RMSNorm.forward(x: kRaw, gain: p(o.kNorm), y: a.k, rstd: kRstd, tokens: T * H, width: D, eps: eps)
         }
         let base = Float(config.ropeBase)
-        RoPE.forward(x: a.q, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
-        RoPE.forward(x: a.k, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
+        RoPE.forward(x: a.q, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable)
+        RoPE.forward(x: a.k, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable)
         try Attention.forward(q: a.q, k: a.k, v: a.v, out: a.att, lse: a.lse, segmentStarts: segmentStarts,
                               heads: H, headDim: D, scale: 1 / Float(D).squareRoot(), workspace: arena.attentionWorkspace)
         Vector.copy(from: a.x, to: a.h, count: T * C)
