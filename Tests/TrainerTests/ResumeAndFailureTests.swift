@@ -38,6 +38,25 @@ import TestSupport
         }
     }
 
+    /// Resuming a 2-rank run on 3 ranks says so and continues the same plan: the losses match the uninterrupted
+    /// 2-rank run up to float summation order (relative 1e-4; a different batch would differ by percents).
+    @Test func resumeOnAnotherWorldSizeContinuesThePlan() throws {
+        let config = TrainerFixture.config("reshard", train: [("checkpoint_every", .int(3))])
+        let whole = MPIRunner.temporaryDirectory("run-whole2") + "/run"
+        let full = try MPIRunner.mpirun(2, ["train", "--config", config, "--out", whole], timeout: 120)
+        try #require(full.status == 0, "\(full.stderr)")
+        let reference = try trainLosses(whole)
+        let run = MPIRunner.temporaryDirectory("run-reshard") + "/run"
+        let part = try MPIRunner.mpirun(2, ["train", "--config", config, "--out", run, "--set", "train.max_steps=6"], timeout: 120)
+        try #require(part.status == 0, "\(part.stderr)")
+        let resumed = try MPIRunner.mpirun(3, ["train", "--config", config, "--out", run, "--resume"], timeout: 120)
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resuming a 2-rank run on 3 ranks"), "\(resumed.stderr)")
+        let trace = try trainLosses(run)
+        #expect(trace.map(\.0) == reference.map(\.0))
+        for ((_, a), (_, b)) in zip(trace, reference) { #expect(abs(a - b) <= 1e-4 * abs(b), "\(a) vs \(b)") }
+    }
+
     /// ZeRO-1 (reduce-scatter, sharded AdamW, allgather) reaches the parameters plain data parallelism reaches.
     @Test func zero1MatchesPlainDataParallelism() throws {
         var finals: [[Float]] = []
