@@ -66,6 +66,8 @@ import Testing
         let refLoss = g.json["loss_sum"]!.doubleValue!
         #expect(loss.count == g.json["count"]!.intValue!)
         #expect(abs(loss.sum - refLoss) <= 1e-6 * abs(refLoss), "loss \(loss.sum) vs \(refLoss)")
+        let forwardOnly = try m.loss(g.batch, zLoss: g.zLoss)
+        #expect(forwardOnly.count == loss.count && abs(forwardOnly.sum - refLoss) <= 1e-6 * abs(refLoss))
         // Logits are O(1): absolute 2e-5 (observed ~3e-6).
         let logits = try m.logits(g.batch)
         #expect(maxAbsDiff(logits, g.logits) <= 2e-5, "logits differ by \(maxAbsDiff(logits, g.logits))")

@@ -16,7 +16,7 @@ let benchStepPart = Subcommand(
     Times forward+backward of the model on steps of --tokens tokens split into sequences of each length
     (128×64 … 2×4096 by default) and prints tokens/s, model FLOP/s (every matmul 2·m·n·k, causal attention,
     backward = 2× forward), the ratio to single-thread cblas_sgemm FLOP/s timed in the same run (by wall clock and
-    by thread CPU time), the estimated share of the step spent in attention, and peak RSS.
+    by thread CPU time — meaningful with --threads 1), the estimated share of the step spent in attention, and peak RSS.
     Then compares peak memory of one 8,192-token sequence with eight 1,024-token sequences.
 
     options:
