@@ -11,11 +11,8 @@ private func pendingPart(_ name: String, _ issue: String) -> Subcommand {
         throw DDError("\(name) is not part of this build yet (\(issue))")
     }
 }
-let evalCommand = pending("eval", "the Training issue")
 let calibrateCommand = pending("calibrate", "the Curriculum issue")
 let sweepCommand = pending("sweep", "the Sweeps issue")
 let reportCommand = pending("report", "the Sweeps issue")
-let exportCommand = pending("export", "the Interoperability issue")
-let sampleCommand = pending("sample", "the Training issue")
 let benchBalancePart = pendingPart("balance", "the Curriculum issue")
 let benchTrainPart = pendingPart("train", "the Training issue")
