@@ -116,4 +116,27 @@ import TestSupport
         let t = try FileIO.readJSON(out + "/ddtrain_tokenizer.json")
         #expect(t["name"]?.stringValue == "byte" && t["vocab_size"]?.intValue == 257 && t["eot"]?.intValue == 256)
     }
+    /// A GPT-2 run: the tokenizer files are copied under the names HF's GPT2Tokenizer reads, byte for byte.
+    @Test func gpt2TokenizerFilesAreCopied() throws {
+        // Tied and narrow: the debug build hashes every checkpoint section, so the 50,257-row table is kept small.
+        var c = ExportFixture.config(layers: 1, dim: 8, heads: 2, tied: true)
+        c.vocab = 50_257
+        let model = try Model(config: c, maxTokens: 4, seed: 1)
+        let checkpoint = try ExportFixture.writeCheckpoint(model)
+        let run = CheckpointContext.parent(CheckpointContext.parent(checkpoint))
+        let assets = MPIRunner.packageRoot + "/assets/gpt2"
+        let config = JSON.obj(["data": .obj(["dir": .string(run + "/no-data"), "tokenizer": .string("gpt2"), "tokenizer_dir": .string(assets)]),
+                               "model": .obj(["layers": .int(1), "dim": .int(8), "heads": .int(2), "tied_embeddings": .bool(true)])])
+        try AtomicFile.write(config.pretty, to: run + "/config.json")
+        let out = MPIRunner.temporaryDirectory("export") + "/gpt2"
+        let result = try ModelExport.export(checkpoint: checkpoint, to: out)
+        #expect(result.files.contains("vocab.json") && result.files.contains("merges.txt"))
+        #expect(try FileIO.readAll(out + "/vocab.json") == (try FileIO.readAll(assets + "/encoder.json")))
+        #expect(try FileIO.readAll(out + "/merges.txt") == (try FileIO.readAll(assets + "/vocab.bpe")))
+        #expect(try FileIO.readJSON(out + "/tokenizer_config.json")["tokenizer_class"]?.stringValue == "GPT2Tokenizer")
+        let j = try FileIO.readJSON(out + "/config.json")
+        #expect(j["eos_token_id"]?.intValue == 50_256 && j["vocab_size"]?.intValue == 50_257)
+        // No manifest to read: the default longest bucket, 2^13.
+        #expect(j["max_position_embeddings"]?.intValue == 8192)
+    }
 }
