@@ -77,6 +77,13 @@ public struct CheckpointContext {
         return (info, directory)
     }
 
+    /// The longest sequence the run trained on (from its data manifest), else the default largest bucket 2^13.
+    public var longestTrainedLength: Int {
+        let fallback = 1 << PrepareSettings().decomposition.maxBucket
+        guard let data = runConfig?.data, let manifest = try? Manifest.read(directory: data.directory) else { return fallback }
+        return manifest.layouts.map(\.trainedLength).max() ?? fallback
+    }
+
     /// The folder holding `path` ("." for a bare name).
     static func parent(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

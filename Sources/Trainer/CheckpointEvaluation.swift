@@ -35,7 +35,8 @@ public enum CheckpointEvaluation {
             documentMasking = context.runConfig?.curriculum.documentMasking ?? true
         }
         let longest = layouts.map { store.manifest.layouts[$0].tokensPerSequence }.max() ?? 1
-        let batchTokens = max(longest, context.runConfig?.curriculum.tokensPerStep ?? 4096)
+        // Batches of up to a training step (at most 8,192 tokens: one rank's arena), never less than one sequence.
+        let batchTokens = max(longest, min(context.runConfig?.curriculum.tokensPerStep ?? 8192, 8192))
         let model = try context.loadModel(maxTokens: batchTokens)
         let evaluator = Evaluator(config: evalConfig, store: store, layouts: layouts)
         let record = try evaluator.run(model: model, comm: comm, documentMasking: documentMasking)

@@ -66,7 +66,8 @@ public enum ExportNaming {
         case "wo": return (prefix + "self_attn.o_proj.weight", false)
         case "w_gate": return (prefix + "mlp.gate_proj.weight", false)
         case "w_up": return (prefix + "mlp.up_proj.weight", false)
-        default: return (prefix + "mlp.down_proj.weight", false) // w_down, the only other Llama tensor
+        case "w_down": return (prefix + "mlp.down_proj.weight", false)
+        default: return (name, false) // not a Llama tensor: kept under its own name rather than mislabelled
         }
     }
 

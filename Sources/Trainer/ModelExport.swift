@@ -32,7 +32,7 @@ public enum ModelExport {
         var tokenizer: (info: TokenizerInfo, directory: String)? = nil
         do { tokenizer = try context.tokenizer() } catch let e as DDError { Log.warn("no tokenizer description exported: \(e.message)") }
         return try write(params: params, config: context.modelConfig, to: directory, tokenizer: tokenizer,
-                         maxPositions: maxPositions(context), source: checkpoint)
+                         maxPositions: context.longestTrainedLength, source: checkpoint)
     }
 
     /// Writes the export of `params` (ddtrain's flat layout for `config`) into `directory`.
@@ -120,12 +120,5 @@ public enum ModelExport {
         try AtomicFile.write(config.pretty, to: directory + "/tokenizer_config.json")
         files += ["vocab.json", "merges.txt", "tokenizer_config.json"]
         return files
-    }
-
-    /// The longest sequence the run trained on (from its data manifest), else the default largest bucket 2^13.
-    static func maxPositions(_ context: CheckpointContext) -> Int {
-        let fallback = 1 << PrepareSettings().decomposition.maxBucket
-        guard let data = context.runConfig?.data, let manifest = try? Manifest.read(directory: data.directory) else { return fallback }
-        return manifest.layouts.map(\.trainedLength).max() ?? fallback
     }
 }

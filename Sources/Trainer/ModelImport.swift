@@ -28,6 +28,16 @@ public enum ModelImport {
         let st = try SafetensorsFile(path: file)
         let layout = ParameterLayout(config: config)
         let names = ExportNaming.tensors(for: config)
+        let (convention, reasons) = ExportConvention.of(config)
+        let holdsLlama = st.entries["model.embed_tokens.weight"] != nil
+        if convention == .ddtrain, holdsLlama {
+            throw DDError.file(file, "holds a Llama model but the config's model is outside Llama (\(reasons.joined(separator: ", ")))",
+                               fix: "set model.mlp \"swiglu\", model.norm \"rmsnorm\" and model.qk_norm false")
+        }
+        if convention == .llama, !holdsLlama, st.entries["embedding"] != nil {
+            throw DDError.file(file, "holds a model in ddtrain's own names (exported from a GELU, LayerNorm or qk-norm model) but the config's model is Llama-compatible",
+                               fix: "set model.mlp, model.norm and model.qk_norm as in the export's config.json (\"ddtrain\".\"model\")")
+        }
         var params = [Float](repeating: 0, count: layout.count)
         for (info, name) in zip(layout.tensors, names) {
             guard let entry = st.entries[name.exportName] else {

@@ -64,6 +64,15 @@ import TestSupport
         #expect(e2.message.contains("has no tensor 'lm_head.weight'"))
         let e3 = try #require(throws: DDError.self) { try ModelImport.load(MPIRunner.temporaryDirectory("empty"), config: ExportFixture.config()) }
         #expect(e3.message.contains("model.safetensors: not found"))
+        // A Llama export into a GELU model and a ddtrain-convention export into a Llama model: the mismatch is named.
+        var gelu = ExportFixture.config()
+        gelu.mlp = .gelu
+        let e4 = try #require(throws: DDError.self) { try ModelImport.load(untied, config: gelu) }
+        #expect(e4.message.contains("holds a Llama model but the config's model is outside Llama (mlp \"gelu\""))
+        let out = MPIRunner.temporaryDirectory("import") + "/gelu"
+        _ = try ModelExport.export(checkpoint: try ExportFixture.writeCheckpoint(try ExportFixture.randomModel(gelu, seed: 3)), to: out)
+        let e5 = try #require(throws: DDError.self) { try ModelImport.load(out, config: ExportFixture.config()) }
+        #expect(e5.message.contains("holds a model in ddtrain's own names"))
     }
 
     /// Malformed files: each gives one line naming the file and what is wrong, never a trap.

@@ -12,7 +12,8 @@ let sampleCommand = Command(
     Encodes the prompt with the run's tokenizer (byte or GPT-2, from the run's config.json next to the
     checkpoints folder), then appends N tokens one at a time: the most likely one with --temperature 0, else a
     draw from softmax(logits / T) with a generator seeded by --seed (same seed, same text). An empty prompt
-    starts from the end-of-text token, i.e. at the start of a document. Prints the prompt and its continuation.
+    starts from the end-of-text token, i.e. at the start of a document; past the longest length the run
+    trained on, only the most recent tokens are kept. Prints the prompt and its continuation.
       --checkpoint FILE     a checkpoint written by ddtrain train
       --prompt TEXT         text to continue (default: empty)
       --tokens N            tokens to generate (default 64)
@@ -37,7 +38,8 @@ let sampleCommand = Command(
     let text = args.value("prompt") ?? ""
     let encoded = tokenizer.encode(text)
     let prompt = encoded.isEmpty ? [tokenizer.endOfText] : encoded
-    let model = try context.loadModel(maxTokens: max(1, prompt.count + count))
+    // The context slides once it passes the longest length the run trained on.
+    let model = try context.loadModel(maxTokens: max(1, min(prompt.count + count, context.longestTrainedLength)))
     var sampler = try Sampler(model: model, temperature: temperature, seed: UInt64(truncatingIfNeeded: seed))
     let ids = try sampler.generate(prompt: prompt, count: count)
     let continuation = tokenizer.decode(ids)
