@@ -158,9 +158,12 @@ public struct SafetensorsFile {
             throw DDError.file(path, "tensor '\(name)' has data_offsets \(value["data_offsets"]?.compact ?? "(missing)") outside the data section of \(dataLength) bytes",
                                fix: fix)
         }
-        let count = shape.reduce(1, *)
-        guard offsets[1] - offsets[0] == count * size else {
-            throw DDError.file(path, "tensor '\(name)' spans \(offsets[1] - offsets[0]) bytes but shape \(shape) in \(dtype) needs \(count * size)", fix: fix)
+        // A hostile shape must not overflow the element count (that would trap instead of failing cleanly).
+        var count = 1, overflow = false
+        for d in shape + [size] where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: d) }
+        guard !overflow, offsets[1] - offsets[0] == count else {
+            throw DDError.file(path, "tensor '\(name)' spans \(offsets[1] - offsets[0]) bytes but shape \(shape) in \(dtype) needs "
+                               + (overflow ? "more than Int.max" : "\(count)"), fix: fix)
         }
         return Entry(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
     }

@@ -98,6 +98,8 @@ import TestSupport
             (try file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: 8), "hole or overlap"),
             (try file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: 8), "cover 4 data bytes but the data section has 8"),
             (try file(#"[1,2]"#, data: 0), "not an object"),
+            (try file(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}"#, data: 8), "needs more than Int.max"),
+            (try file(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, data: 0), "not non-negative integers"),
             (try file(#"{}"#, data: 0, lengthField: 1 << 40), "does not fit the file"),
         ]
         for (path, expected) in cases {
