@@ -31,6 +31,7 @@ public struct SafetensorsFile {
         public let name: String
         public let shape: [Int]
         public let data: [Float]
+        /// A tensor of `data.count` = product of `shape` values.
         public init(name: String, shape: [Int], data: [Float]) { self.name = name; self.shape = shape; self.data = data }
     }
 
