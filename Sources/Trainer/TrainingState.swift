@@ -104,8 +104,15 @@ extension TrainingSession {
         }
     }
 
-    /// Starts from the parameters of a ddtrain checkpoint file (optimizer state is not taken).
+    /// Starts from the parameters of a ddtrain checkpoint file, or of an export folder / .safetensors file
+    /// (shape-checked against the config by ModelImport); optimizer state is not taken.
     func initialize(from path: String) throws {
+        if ModelImport.isExport(path) {
+            let params = try ModelImport.load(path, config: modelConfig)
+            _ = params.withUnsafeBufferPointer { model.params.update(fromContentsOf: $0) }
+            Log.info("initialised the model from the export \(path)")
+            return
+        }
         let ckpt = try CheckpointFile.read(path: path)
         try checkShape(ckpt.header, path: path)
         guard let params = ckpt.sections["params"], params.count == model.layout.count else {

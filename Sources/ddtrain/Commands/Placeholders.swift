@@ -11,8 +11,5 @@ private func pendingPart(_ name: String, _ issue: String) -> Subcommand {
         throw DDError("\(name) is not part of this build yet (\(issue))")
     }
 }
-let evalCommand = pending("eval", "the Training issue")
 let sweepCommand = pending("sweep", "the Sweeps issue")
 let reportCommand = pending("report", "the Sweeps issue")
-let exportCommand = pending("export", "the Interoperability issue")
-let sampleCommand = pending("sample", "the Training issue")

@@ -16,7 +16,8 @@ let trainCommand = Command(
       --set key=value      override any config key, repeatable (e.g. --set optim.lr=1e-3)
       --out RUNDIR         run folder (default runs/<config name>)
       --resume             continue from the newest checkpoint in RUNDIR that verifies
-      --init-from PATH     start from the parameters of a checkpoint file
+      --init-from PATH     start from the parameters of a checkpoint file, or of an export folder
+                           (ddtrain export, or a float32/16 Llama model.safetensors; shapes must match the config)
       --json               print the summary as one JSON object on stdout
     """,
     options: ["config": true, "set": true, "out": true, "resume": false, "init-from": true, "json": false]
