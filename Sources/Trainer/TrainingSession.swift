@@ -185,6 +185,10 @@ public final class TrainingSession {
         let assignment: Assignment
         let lossSum: Double
         let tokenCount: Int
+        /// Positions trained across all ranks (the step's tokens; below the plan's count for packed bins).
+        let inputTokens: Int
+        /// Model FLOPs of the step over all ranks (forward and backward).
+        let flops: Double
         let exposedSeconds: Double
         let exchangeSeconds: Double
         let computeSeconds: Double
@@ -202,28 +206,35 @@ public final class TrainingSession {
         let t1 = monotonicSeconds()
         let stored = try mine.map { seq -> StoredSequence in
             let starts = try store.documentStarts(layout: seq.ref.layout, shard: seq.ref.shard, split: .train, index: seq.ref.index)
-            return StoredSequence(tokens: seq.tokens, documentStarts: starts, trainedLength: seq.ref.length)
+            // Packed bins hold up to L+1 tokens; every other layout holds its trained length (+1 for reference pieces).
+            let trained = seq.tokens.count == seq.ref.length ? seq.ref.length : min(seq.ref.length, seq.tokens.count - 1)
+            return StoredSequence(tokens: seq.tokens, documentStarts: starts, trainedLength: trained)
         }
         let batch = BatchBuilder.build(stored, documentMasking: plan.documentMasking)
         faults.maybePoison(model.params, step: step)
         sync.begin()
-        var local = LossSum(sum: 0, count: 0)
+        var localLoss = LossSum(sum: 0, count: 0)
         if batch.count > 0 {
             // ZeRO-1 reduce-scatters after backward; plain data parallelism overlaps the allreduce with backward.
             let hook: ((Range<Int>) -> Void)? = sharded == nil ? { [sync] r in sync.gradientsReady(r) } : nil
-            local = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: hook)
+            localLoss = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: hook)
         } else {
             // A rank with no sequences contributes zeros, and still joins every collective.
             Vector.zero(model.grads.baseAddress!, count: model.grads.count)
         }
         let computeSeconds = monotonicSeconds() - t1
-        let lossSum: Double, tokenCount: Int, exposed: Double
+        // Statistics summed over ranks with the gradients: loss sum, target tokens, input tokens, model FLOPs
+        // (from the real attention segments, so document masking and packed bins are counted as computed).
+        let local = [localLoss.sum, Double(localLoss.count), Double(batch.count),
+                     batch.count > 0 ? modelConfig.trainingFLOPs(segmentLengths: batch.segmentLengths) : 0]
+        let (stats, exposed): ([Double], Double)
         if let sharded {
-            (lossSum, tokenCount, exposed) = try reduceScatterGradients(local, sharded)
+            (stats, exposed) = try reduceScatterGradients(local, sharded)
         } else {
-            (lossSum, tokenCount, exposed) = try sync.finish(lossSum: local.sum, tokenCount: local.count)
+            (stats, exposed) = try sync.finish(statistics: local)
         }
-        return StepGradient(plan: plan, assignment: assignment, lossSum: lossSum, tokenCount: tokenCount,
+        return StepGradient(plan: plan, assignment: assignment, lossSum: stats[0], tokenCount: Int(stats[1].rounded()),
+                            inputTokens: Int(stats[2].rounded()), flops: stats[3],
                             exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds)
     }
 
@@ -246,9 +257,9 @@ public final class TrainingSession {
             Log.info("updated rank speed factors: \(speeds.speeds.map { fixed($0, 3) }.joined(separator: " "))")
         }
         let meanTime = times.reduce(0, +) / Double(times.count)
-        let globalTokens = g.plan.tokens
+        let globalTokens = g.inputTokens
         tokensSeen += globalTokens
-        let flops = modelConfig.trainingFLOPs(segmentLengths: g.plan.sequences.map(\.length))
+        let flops = g.flops
         let layoutNames = g.plan.layouts.map { store.manifest.layouts[$0].name }
         return .obj([
             "type": .string("train"), "step": .int(step), "cycle": .int(g.plan.cycle), "layouts": .array(layoutNames.map { .string($0) }),
@@ -267,12 +278,12 @@ public final class TrainingSession {
     }
 
     /// ZeRO-1 reduction: one reduce-scatter of the gradients (after backward), the statistics in a small allreduce.
-    private func reduceScatterGradients(_ local: LossSum, _ sharded: ShardedAdamW) throws -> (Double, Int, Double) {
+    private func reduceScatterGradients(_ local: [Double], _ sharded: ShardedAdamW) throws -> ([Double], Double) {
         let t = monotonicSeconds()
         try comm.reduceScatter(UnsafeMutableRawPointer(model.grads.baseAddress!), counts: sharded.shardCounts, element: .float)
-        var stats = [local.sum, Double(local.count)]
+        var stats = local
         try comm.allreduce(&stats, op: .sum)
-        return (stats[0], Int(stats[1].rounded()), monotonicSeconds() - t)
+        return (stats, monotonicSeconds() - t)
     }
 
     /// Gradient of the mean loss, global-norm clipping and the AdamW update; returns the norm before clipping.
