@@ -85,12 +85,25 @@ public struct RunConfig: Equatable {
     }
 }
 
+/// Which held-out layouts an evaluation covers.
+public enum EvalLayouts: String, Equatable, CaseIterable {
+    /// The layouts the run trains on (a baseline run: its concat or packed layout only).
+    case trained
+    /// Every bucket of the data, whatever the run trains on, so DD runs and baselines are scored on the same
+    /// held-out sequences (sweeps comparing them use this).
+    case buckets
+    /// Every layout of the data: buckets and baselines.
+    case all
+}
+
 /// Held-out evaluation settings (config section "eval").
 public struct EvalConfig: Equatable {
     /// At most this many held-out sequences per bucket (spread over ranks).
     public var maxSequencesPerBucket = 64
     /// Position ranges for the loss-by-position report: powers of two from this width up.
     public var positionBinMin = 64
+    /// The layouts evaluated.
+    public var layouts = EvalLayouts.trained
 
     public init() {}
 
@@ -98,11 +111,13 @@ public struct EvalConfig: Equatable {
         var c = EvalConfig()
         c.maxSequencesPerBucket = try r.int("max_sequences_per_bucket", default: c.maxSequencesPerBucket, min: 1)
         c.positionBinMin = try r.int("position_bin_min", default: c.positionBinMin, min: 1)
+        c.layouts = EvalLayouts(rawValue: try r.choice("layouts", EvalLayouts.allCases.map(\.rawValue), default: "trained"))!
         try r.finish()
         return c
     }
 
     public var json: JSON {
-        .obj(["max_sequences_per_bucket": .int(maxSequencesPerBucket), "position_bin_min": .int(positionBinMin)])
+        .obj(["max_sequences_per_bucket": .int(maxSequencesPerBucket), "position_bin_min": .int(positionBinMin),
+              "layouts": .string(layouts.rawValue)])
     }
 }

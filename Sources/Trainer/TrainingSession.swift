@@ -75,7 +75,13 @@ public final class TrainingSession {
         speeds = SpeedEstimator(ranks: comm.size, updateEvery: config.curriculum.balance.speedUpdateEvery)
         schedule = LearningRateSchedule(peak: config.optim.lr, floor: config.optim.minLR,
                                         warmupSteps: config.optim.warmupSteps, totalSteps: planner.totalSteps)
-        let maxSequence = planner.activeLayouts.map { store.manifest.layouts[$0].trainedLength }.max() ?? 1
+        let evalLayouts: [Int]
+        switch config.eval.layouts {
+        case .trained: evalLayouts = planner.activeLayouts
+        case .buckets: evalLayouts = store.manifest.layouts.indices.filter { store.manifest.layouts[$0].kind.kindName == "bucket" }
+        case .all: evalLayouts = Array(store.manifest.layouts.indices)
+        }
+        let maxSequence = (planner.activeLayouts + evalLayouts).map { store.manifest.layouts[$0].trainedLength }.max() ?? 1
         let stepTokens = config.curriculum.tokensPerStep
         let perRank = comm.size == 1 ? stepTokens : min(stepTokens, 2 * ((stepTokens + comm.size - 1) / comm.size) + maxSequence)
         model = try Model(config: modelConfig, maxTokens: max(perRank, maxSequence) + maxSequence, seed: UInt64(config.run.seed))
@@ -92,7 +98,7 @@ public final class TrainingSession {
         sync = GradientSync(comm: comm, gradients: model.grads.baseAddress!, count: model.layout.count,
                             bucketFloats: Int(config.run.gradBucketMB * 262_144))
         checkpoints = CheckpointStore(runDirectory: runDirectory, keep: config.run.keepCheckpoints)
-        evaluator = Evaluator(config: config.eval, store: store, layouts: planner.activeLayouts)
+        evaluator = Evaluator(config: config.eval, store: store, layouts: evalLayouts)
         try prepareRunDirectory(resume: resume)
         if config.curriculum.balance.calibrate {
             // Time forward+backward at the shortest and longest trained lengths on every rank; all ranks adopt
@@ -206,9 +212,9 @@ public final class TrainingSession {
         let t1 = monotonicSeconds()
         let stored = try mine.map { seq -> StoredSequence in
             let starts = try store.documentStarts(layout: seq.ref.layout, shard: seq.ref.shard, split: .train, index: seq.ref.index)
-            // Packed bins hold up to L+1 tokens; every other layout holds its trained length (+1 for reference pieces).
-            let trained = seq.tokens.count == seq.ref.length ? seq.ref.length : min(seq.ref.length, seq.tokens.count - 1)
-            return StoredSequence(tokens: seq.tokens, documentStarts: starts, trainedLength: trained)
+            // Packed bins hold at most L + 1 tokens, often fewer: their trained length is their own, not the layout's L.
+            let fixed = store.manifest.layouts[seq.ref.layout].fixedLength
+            return StoredSequence(tokens: seq.tokens, documentStarts: starts, trainedLength: fixed ? seq.ref.length : seq.tokens.count - 1)
         }
         let batch = BatchBuilder.build(stored, documentMasking: plan.documentMasking)
         faults.maybePoison(model.params, step: step)

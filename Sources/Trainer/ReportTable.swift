@@ -1,0 +1,104 @@
+import Curriculum
+import Support
+import Transformer
+
+/// The report as Markdown: the comparison table, the step-time-by-length table and notes on the columns.
+public enum ReportTable {
+    /// The whole Markdown document; `figures` are file names (relative to the report) to link.
+    public static func markdown(title: String, rows: [ReportRow], runs: [ReportRun], baseline: ReportRun?,
+                                figures: [String]) -> String {
+        var md = "# \(title)\n\n"
+        md += "\(rows.count) run(s). "
+        if let baseline, let loss = baseline.finalEval?.loss {
+            md += "Baseline: **\(baseline.name)** (final held-out loss \(fixed(loss, 4)); the time-to-target column is when each run first reached it).\n\n"
+        } else {
+            md += "No baseline run (name one with --baseline, or include a concat-and-chunk run) so the time-to-target column is empty.\n\n"
+        }
+        md += comparison(rows)
+        md += "\n" + notes(rows)
+        if let timing = stepTimeSection(runs) { md += "\n" + timing }
+        if !figures.isEmpty {
+            md += "\n## Figures\n\n"
+            for f in figures { md += "![\(f)](\(f))\n\n" }
+        }
+        return md
+    }
+
+    /// The main table: one row per run.
+    public static func comparison(_ rows: [ReportRow]) -> String {
+        let lengths = Set(rows.flatMap(\.bucketLosses.keys)).sorted()
+        var header = ["run", "setup", "held-out loss"] + lengths.map { "loss @\($0)" }
+        header += ["tokens", "wall time (s)", "tokens/s", "attention share of FLOPs", "avg context (tokens)",
+                   "time to baseline loss (s)", "tokens to baseline loss"]
+        var md = "| " + header.joined(separator: " | ") + " |\n"
+        md += "|" + header.map { _ in "---" }.joined(separator: "|") + "|\n"
+        for r in rows {
+            var cells = [r.name, r.setup, number(r.finalLoss, 4)]
+            cells += lengths.map { number(r.bucketLosses[$0] ?? .nan, 4) }
+            cells += [String(r.tokens), number(r.wallSeconds, 1), number(r.tokensPerSecond, 0),
+                      r.attentionShare.isFinite ? fixed(100 * r.attentionShare, 1) + " %" : "—",
+                      number(r.averageContext, 1) + (r.segmentsExact ? "" : " (est.)"),
+                      r.timeToBaseline.map { fixed($0.seconds, 1) } ?? "not reached",
+                      r.timeToBaseline.map { String(Int($0.tokens.rounded())) } ?? "—"]
+            md += "| " + cells.joined(separator: " | ") + " |\n"
+        }
+        return md
+    }
+
+    /// What the columns mean, and warnings about comparability.
+    static func notes(_ rows: [ReportRow]) -> String {
+        var md = "Columns: held-out loss is the token-weighted mean cross-entropy (nats/token) over every evaluated layout at the end; "
+        md += "loss @L is the final held-out loss on bucket L (held-out pieces of one document, positions from 0); "
+        md += "tokens/s counts training steps only (evaluation and checkpoints excluded); the attention share is attention-matmul FLOPs "
+        md += "over all training FLOPs (forward + backward) of the sequences trained; average context is Σ l(l−1)/2 / Σ l over the attention "
+        md += "segments trained (a segment is a document inside a chunk when attention is masked); the time to the baseline's loss is "
+        md += "interpolated linearly between evaluations.\n"
+        if rows.contains(where: { !$0.segmentsExact }) {
+            md += "\n(est.): the prepared data was not readable, so segments were taken as whole sequences from the metrics; "
+            md += "document masking inside chunks is not seen and the figures are upper bounds.\n"
+        }
+        if Set(rows.map { $0.evalLayouts.joined(separator: ",") }).count > 1 {
+            md += "\nWarning: the runs were evaluated on different held-out layouts, so their losses are not directly comparable; "
+            md += "set \"eval.layouts\": \"buckets\" in every run to score them on the same held-out sequences.\n"
+        }
+        return md
+    }
+
+    /// Measured step time per length against the predictions, for the run with the most single-length steps.
+    static func stepTimeSection(_ runs: [ReportRun]) -> String? {
+        let candidates = runs.map { ($0, ReportMeasures.stepTimes($0)) }.filter { $0.1.count >= 2 }
+        guard let (run, times) = candidates.max(by: { $0.1.reduce(0) { $0 + $1.steps } < $1.1.reduce(0) { $0 + $1.steps } }),
+              let model = try? ReportSegments.model(run), let config = try? TrainingConfig(json: run.config) else { return nil }
+        let configured = config.curriculum.balance.cost
+        let fitted = ReportMeasures.fittedCost(times)
+        let first = times[0]
+        let firstFLOPs = ReportMeasures.stepFLOPs(model, length: first.length, sequences: first.sequences)
+        let firstCost = Double(first.sequences) * configured.cost(first.length)
+        var md = "## Step time by sequence length\n\n"
+        md += "Run **\(run.name)**: median time of its steps at each length (same tokens per step), relative to the shortest, "
+        md += "against the model's FLOPs and the balancer's cost model α·l + β·l² (configured α = \(configured.alpha), β = \(configured.beta))"
+        if let fitted { md += "; least-squares fit to these times: α = \(sci(fitted.alpha)) s, β = \(sci(fitted.beta)) s" }
+        md += ".\n\n| length | steps | sequences/step | median step (ms) | measured ratio | FLOPs ratio | cost-model ratio | fitted (ms) |\n"
+        md += "|---|---|---|---|---|---|---|---|\n"
+        for t in times {
+            let flops = ReportMeasures.stepFLOPs(model, length: t.length, sequences: t.sequences)
+            let cost = Double(t.sequences) * configured.cost(t.length)
+            let fit = fitted.map { Double(t.sequences) * $0.cost(t.length) * 1e3 }
+            md += "| \(t.length) | \(t.steps) | \(t.sequences) | \(fixed(t.medianSeconds * 1e3, 1)) | "
+            md += "\(fixed(t.medianSeconds / first.medianSeconds, 3)) | \(fixed(flops / firstFLOPs, 3)) | \(fixed(cost / firstCost, 3)) | "
+            md += (fit.map { fixed($0, 1) } ?? "—") + " |\n"
+        }
+        return md
+    }
+
+    private static func number(_ x: Double, _ decimals: Int) -> String { x.isFinite ? fixed(x, decimals) : "—" }
+
+    /// Scientific notation with 3 significant digits (small fitted coefficients).
+    private static func sci(_ x: Double) -> String {
+        guard x.isFinite, x != 0 else { return fixed(x, 1) }
+        var e = 0, m = abs(x)
+        while m >= 10 { m /= 10; e += 1 }
+        while m < 1 { m *= 10; e -= 1 }
+        return (x < 0 ? "-" : "") + fixed(m, 2) + "e" + String(e)
+    }
+}
