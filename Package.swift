@@ -31,6 +31,7 @@ let package = Package(
         .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support", "Comm", "Trainer"]),
         .testTarget(name: "CommTests", dependencies: ["TestSupport", "Comm", "Support"]),
         .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "Trainer", "Transformer", "Corpus", "Curriculum", "Comm", "Support"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["TestSupport", "Trainer", "Corpus", "Comm", "Support"]),
     ],
     // Language mode 5: the numeric code shares raw buffers between threads on purpose (comm thread,
     // in-process test ranks); Swift 6's data-race checking would force wrappers on every buffer.
