@@ -11,6 +11,8 @@ let package = Package(
     name: "ddtrain",
     products: [
         .executable(name: "ddtrain", targets: ["ddtrain"]),
+        // For fuzz/ (a separate package that links the readers with libFuzzer).
+        .library(name: "DDTrainReaders", targets: ["Support", "Corpus", "Trainer"]),
     ],
     targets: [
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
