@@ -76,7 +76,7 @@ public final class MegatronDataset {
             let pointer = Int(index.load(pointersOffset + 8 * s, as: Int64.self))
             // Compared without adding: a corrupt pointer near Int64.max would wrap past the check (found by fuzzing).
             guard size >= 0, pointer >= 0, pointer <= data.count, size <= (data.count - pointer) / tokenBytes else {
-                throw DDError.file(indexPath, "sequence \(s) (document \(i)): \(size) tokens at byte offset \(pointer) of \(dataPath) lie outside its \(data.count) bytes",
+                throw DDError.file(dataPath, "sequence \(s) (document \(i)) of \(indexPath): \(size) tokens at byte offset \(pointer) lie beyond the file's \(data.count) bytes",
                                    fix: "the .bin and .idx do not belong together or the .bin is truncated")
             }
             out.reserveCapacity(out.count + size)

@@ -63,7 +63,7 @@ extension ReliabilityTests {
                 }
             }
         }
-        #expect(rejected["pointer-near-int64-max.idx"]?.contains("lie outside its 4096 bytes") == true, "\(rejected)")
+        #expect(rejected["pointer-near-int64-max.idx"]?.contains("beyond the file's 4096 bytes") == true, "\(rejected)")
         #expect(rejected["negative-size.idx"]?.contains("-5 tokens") == true, "\(rejected)")
     }
 
