@@ -247,6 +247,7 @@ public final class TrainingSession {
     /// One optimisation step; returns its metrics record (identical on every rank).
     func trainStep(_ step: Int) throws -> JSON {
         faults.maybeKill(rank: comm.rank, step: step)
+        faults.maybeStall(rank: comm.rank, step: step)
         let t0 = monotonicSeconds()
         let g = try computeGradient(step: step)
         guard g.lossSum.isFinite else {

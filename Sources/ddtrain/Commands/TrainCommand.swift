@@ -22,9 +22,11 @@ let trainCommand = Command(
     """,
     options: ["config": true, "set": true, "out": true, "resume": false, "init-from": true, "json": false]
 ) { args in
-    let comm = try World.communicator()
+    // The config is read before MPI starts: its train.watchdog_s decides the MPI thread level. Every rank reads the
+    // same file, so a bad config fails on every rank alike and none is left waiting.
     let configPath = try args.required("config", command: "train")
     let config = try TrainingConfig.load(path: configPath, overrides: args.all("set"))
+    let comm = try World.communicator(watchdogSeconds: config.run.watchdogSeconds)
     openblas_set_num_threads(Int32(config.run.threads))
     let name = configPath.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? "run"
     let out = args.value("out") ?? "runs/\(name)"
