@@ -158,7 +158,7 @@ public final class GradientSync {
             let t0 = monotonicSeconds()
             var err: Error? = nil
             do {
-                try comm.allreduce(UnsafeMutableRawPointer(gradients + offset), count: n, element: .float, op: .sum)
+                try comm.allreduceWhileComputing(UnsafeMutableRawPointer(gradients + offset), count: n, element: .float, op: .sum)
             } catch { err = error }
             let dt = monotonicSeconds() - t0
             pthread_mutex_lock(&mutex)

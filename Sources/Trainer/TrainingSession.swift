@@ -345,10 +345,14 @@ extension TrainingSession {
 
 extension TrainingSession {
     /// Throughput of `steps` training steps from the current position, without evaluation or checkpoints:
-    /// the figures of `ddtrain bench train`. The first `warmup` steps are run but not timed.
+    /// the figures of `ddtrain bench train`. The first `warmup` steps are run but not timed. Besides wall-clock
+    /// rates it reports rates per CPU-second of the busiest rank (process CPU time, the communication thread
+    /// included): on a shared machine that is what the job would reach with a core to itself per rank.
     public func benchmark(steps: Int, warmup: Int) throws -> JSON {
-        var tokens = 0, seconds = 0.0, exposed = 0.0, compute = 0.0, comm = 0.0
+        var tokens = 0, seconds = 0.0, exposed = 0.0, comm = 0.0
+        var cpuStart = 0.0
         for step in startStep..<min(totalSteps, startStep + warmup + steps) {
+            if step == startStep + warmup { cpuStart = processCPUSeconds() }
             let record = try trainStep(step)
             guard step >= startStep + warmup else { continue }
             tokens += record["tokens"]?.intValue ?? 0
@@ -356,10 +360,11 @@ extension TrainingSession {
             exposed += (record["exposed_comm_ms"]?.doubleValue ?? 0) / 1e3
             comm += (record["comm_ms"]?.doubleValue ?? 0) / 1e3
         }
-        compute = seconds - exposed
+        let cpu = try self.comm.allreduce(processCPUSeconds() - cpuStart, op: .max)
         return .obj(["ranks": .int(self.comm.size), "steps": .int(steps), "tokens": .int(tokens), "seconds": .number(seconds),
                      "tokens_per_s": .number(Double(tokens) / max(seconds, 1e-9)),
+                     "busiest_rank_cpu_s": .number(cpu), "tokens_per_cpu_s": .number(Double(tokens) / max(cpu, 1e-9)),
                      "exposed_comm_share": .number(exposed / max(seconds, 1e-9)),
-                     "comm_s": .number(comm), "compute_s": .number(compute), "parameters": .int(model.layout.count)])
+                     "comm_s": .number(comm), "compute_s": .number(seconds - exposed), "parameters": .int(model.layout.count)])
     }
 }
