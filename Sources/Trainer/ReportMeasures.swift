@@ -67,6 +67,20 @@ public enum ReportMeasures {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
+    /// The run with the most single-length steps over at least two lengths, and its step times.
+    public static func mostTimedRun(_ runs: [ReportRun]) -> (ReportRun, [StepTimeAtLength])? {
+        runs.map { ($0, stepTimes($0)) }.filter { $0.1.count >= 2 }
+            .max { $0.1.reduce(0) { $0 + $1.steps } < $1.1.reduce(0) { $0 + $1.steps } }
+    }
+
+    /// Step times predicted from the model's FLOPs at each length, with one seconds-per-FLOP factor fitted by
+    /// least squares to the measured medians (so the shape, not the machine's speed, is what is compared).
+    public static func flopsPrediction(_ times: [StepTimeAtLength], model: ModelConfig) -> [Double] {
+        let flops = times.map { stepFLOPs(model, length: $0.length, sequences: $0.sequences) }
+        let scale = zip(times, flops).reduce(0) { $0 + $1.0.medianSeconds * $1.1 } / flops.reduce(0) { $0 + $1 * $1 }
+        return flops.map { $0 * scale }
+    }
+
     /// α, β of the cost model fitted to measured step times (nil with fewer than two lengths).
     public static func fittedCost(_ times: [StepTimeAtLength]) -> CostModel? {
         guard Set(times.map(\.length)).count >= 2 else { return nil }

@@ -16,8 +16,8 @@ public enum ReportPlots {
 
     /// Held-out loss against tokens trained, one line per run.
     public static func lossVsTokens(_ runs: [ReportRun]) -> String {
-        let series = runs.map { r in
-            PlotSeries(name: r.name, points: r.evals.map { (Double($0.tokensSeen) / 1e6, $0.loss) }, markers: true)
+        let series = runs.enumerated().map { i, r in
+            PlotSeries(name: r.name, points: r.evals.map { (Double($0.tokensSeen) / 1e6, $0.loss) }, markers: true, colour: i)
         }
         return SVGLinePlot(title: "Held-out loss vs tokens trained", xLabel: "tokens trained (millions)",
                            yLabel: "held-out loss (nats/token)", series: series, xIncludesZero: true).svg()
@@ -25,7 +25,9 @@ public enum ReportPlots {
 
     /// Held-out loss against wall time, one line per run.
     public static func lossVsTime(_ runs: [ReportRun]) -> String {
-        let series = runs.map { r in PlotSeries(name: r.name, points: r.evals.map { ($0.elapsed, $0.loss) }, markers: true) }
+        let series = runs.enumerated().map { i, r in
+            PlotSeries(name: r.name, points: r.evals.map { ($0.elapsed, $0.loss) }, markers: true, colour: i)
+        }
         return SVGLinePlot(title: "Held-out loss vs wall time", xLabel: "wall time (s)", yLabel: "held-out loss (nats/token)",
                            series: series, xIncludesZero: true).svg()
     }
@@ -53,25 +55,33 @@ public enum ReportPlots {
 
     /// Final held-out loss against bucket length, one line per run; nil when no run was scored per bucket.
     public static func lossPerLength(_ runs: [ReportRun]) -> String? {
-        let series = runs.compactMap { r -> PlotSeries? in
+        let series = runs.enumerated().compactMap { i, r -> PlotSeries? in
             let losses = r.finalEval?.bucketLosses ?? [:]
             guard !losses.isEmpty else { return nil }
-            return PlotSeries(name: r.name, points: losses.keys.sorted().map { (Double($0), losses[$0]!) }, markers: true)
+            return PlotSeries(name: r.name, points: losses.keys.sorted().map { (Double($0), losses[$0]!) }, markers: true, colour: i)
         }
         guard !series.isEmpty else { return nil }
         return SVGLinePlot(title: "Final held-out loss per sequence length", xLabel: "held-out sequence length (tokens)",
                            yLabel: "held-out loss (nats/token)", xScale: .log2, series: series).svg()
     }
 
-    /// Median step time against sequence length for runs with single-length steps; nil when none has two lengths.
+    /// Median step time against sequence length for runs with single-length steps, and (dashed, "FLOPs model") the
+    /// model-FLOPs prediction for the run with the most such steps, scaled by its least-squares seconds per FLOP; nil when no
+    /// run has two lengths.
     public static func stepTimePerLength(_ runs: [ReportRun]) -> String? {
-        let series = runs.compactMap { r -> PlotSeries? in
+        var series = runs.enumerated().compactMap { i, r -> PlotSeries? in
             let times = ReportMeasures.stepTimes(r)
             guard times.count >= 2 else { return nil }
-            return PlotSeries(name: r.name, points: times.map { (Double($0.length), $0.medianSeconds * 1e3) }, markers: true)
+            return PlotSeries(name: r.name, points: times.map { (Double($0.length), $0.medianSeconds * 1e3) }, markers: true, colour: i)
         }
         guard !series.isEmpty else { return nil }
+        if let (run, times) = ReportMeasures.mostTimedRun(runs), let model = try? ReportSegments.model(run) {
+            let predicted = ReportMeasures.flopsPrediction(times, model: model)
+            series.append(PlotSeries(name: "FLOPs model, scaled",
+                                     points: zip(times, predicted).map { (Double($0.length), $1 * 1e3) }, dashed: true,
+                                     colour: SVGLinePlot.palette.count - 1))
+        }
         return SVGLinePlot(title: "Median step time per sequence length (same tokens per step)", xLabel: "sequence length (tokens)",
-                           yLabel: "step time (ms)", xScale: .log2, series: series, xIncludesZero: false).svg()
+                           yLabel: "step time (ms)", xScale: .log2, series: series).svg()
     }
 }

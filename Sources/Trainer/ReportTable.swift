@@ -66,9 +66,7 @@ public enum ReportTable {
 
     /// Measured step time per length against the predictions, for the run with the most single-length steps.
     static func stepTimeSection(_ runs: [ReportRun]) -> String? {
-        let candidates = runs.map { ($0, ReportMeasures.stepTimes($0)) }.filter { $0.1.count >= 2 }
-        guard let (run, times) = candidates.max(by: { $0.1.reduce(0) { $0 + $1.steps } < $1.1.reduce(0) { $0 + $1.steps } }),
-              let model = try? ReportSegments.model(run), let config = try? TrainingConfig(json: run.config) else { return nil }
+        guard let (run, times) = ReportMeasures.mostTimedRun(runs), let model = try? ReportSegments.model(run), let config = try? TrainingConfig(json: run.config) else { return nil }
         let configured = config.curriculum.balance.cost
         let fitted = ReportMeasures.fittedCost(times)
         let first = times[0]
@@ -78,14 +76,17 @@ public enum ReportTable {
         md += "Run **\(run.name)**: median time of its steps at each length (same tokens per step), relative to the shortest, "
         md += "against the model's FLOPs and the balancer's cost model α·l + β·l² (configured α = \(configured.alpha), β = \(configured.beta))"
         if let fitted { md += "; least-squares fit to these times: α = \(sci(fitted.alpha)) s, β = \(sci(fitted.beta)) s" }
-        md += ".\n\n| length | steps | sequences/step | median step (ms) | measured ratio | FLOPs ratio | cost-model ratio | fitted (ms) |\n"
-        md += "|---|---|---|---|---|---|---|---|\n"
-        for t in times {
+        md += "; FLOPs (ms) is the model's FLOPs at each length times one least-squares seconds-per-FLOP factor.\n\n"
+        md += "| length | steps | sequences/step | median step (ms) | measured ratio | FLOPs ratio | cost-model ratio | FLOPs (ms) | α, β fit (ms) |\n"
+        md += "|---|---|---|---|---|---|---|---|---|\n"
+        let predicted = ReportMeasures.flopsPrediction(times, model: model)
+        for (t, p) in zip(times, predicted) {
             let flops = ReportMeasures.stepFLOPs(model, length: t.length, sequences: t.sequences)
             let cost = Double(t.sequences) * configured.cost(t.length)
             let fit = fitted.map { Double(t.sequences) * $0.cost(t.length) * 1e3 }
             md += "| \(t.length) | \(t.steps) | \(t.sequences) | \(fixed(t.medianSeconds * 1e3, 1)) | "
             md += "\(fixed(t.medianSeconds / first.medianSeconds, 3)) | \(fixed(flops / firstFLOPs, 3)) | \(fixed(cost / firstCost, 3)) | "
+            md += "\(fixed(p * 1e3, 1)) | "
             md += (fit.map { fixed($0, 1) } ?? "—") + " |\n"
         }
         return md

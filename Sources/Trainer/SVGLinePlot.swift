@@ -10,9 +10,13 @@ public struct PlotSeries {
     public var dashed: Bool
     /// Hold each value until the next point (a staircase), for quantities that change in jumps per step.
     public var stairs: Bool
+    /// Palette index; nil takes the series' position (a run keeps its colour across figures this way).
+    public var colour: Int?
 
     /// A series; by default a plain solid line.
-    public init(name: String, points: [(x: Double, y: Double)], markers: Bool = false, dashed: Bool = false, stairs: Bool = false) {
+    public init(name: String, points: [(x: Double, y: Double)], markers: Bool = false, dashed: Bool = false, stairs: Bool = false,
+                colour: Int? = nil) {
+        self.colour = colour
         self.name = name
         self.points = points
         self.markers = markers
@@ -76,7 +80,7 @@ public struct SVGLinePlot {
         let yLabelX = left + 18, yLabelY = (plotTop + plotBottom) / 2
         canvas.text(y.label, x: yLabelX, y: yLabelY, size: 12, anchor: "middle", rotate: -90)
         for (i, s) in series.enumerated() {
-            let colour = SVGLinePlot.palette[(i + firstColour) % SVGLinePlot.palette.count]
+            let colour = SVGLinePlot.palette[(s.colour ?? (i + firstColour)) % SVGLinePlot.palette.count]
             var run: [(Double, Double)] = []
             func flush() {
                 canvas.polyline(run, stroke: colour, width: 1.8, dash: s.dashed ? "6 4" : nil)
@@ -97,7 +101,7 @@ public struct SVGLinePlot {
     public func legend(into canvas: inout SVGCanvas, x: Double, y: Double) {
         canvas.text("legend", x: x + 6, y: y, size: 11, bold: true, fill: "#555555")
         for (i, s) in series.enumerated() {
-            let colour = SVGLinePlot.palette[(i + firstColour) % SVGLinePlot.palette.count]
+            let colour = SVGLinePlot.palette[(s.colour ?? (i + firstColour)) % SVGLinePlot.palette.count]
             let rowY = y + 20 + 19 * Double(i)
             canvas.line(x + 6, rowY - 4, x + 30, rowY - 4, stroke: colour, width: 2.5, dash: s.dashed ? "6 4" : nil)
             if s.markers { canvas.circle(x + 18, rowY - 4, radius: 3, fill: colour) }

@@ -117,6 +117,21 @@ struct ReportTests {
         }
     }
 
+    @Test func flopsPredictionFitsOneScaleByLeastSquares() throws {
+        let model = try ReportSegments.model(try ReportRun.load(directory: ReportTests.runFolder("fit", records: [])))
+        let shapes = [(64, 64), (256, 16), (1024, 4)]
+        let flops = shapes.map { l, n in ReportMeasures.stepFLOPs(model, length: l, sequences: n) }
+        // Times exactly 3 ns per FLOP are reproduced; times off by ±10 % at the ends give the least-squares scale
+        // Σ t·F / Σ F², worked out here from its definition.
+        let exact = zip(shapes, flops).map { StepTimeAtLength(length: $0.0, steps: 5, medianSeconds: 3e-9 * $1, sequences: $0.1) }
+        for (p, t) in zip(ReportMeasures.flopsPrediction(exact, model: model), exact) { #expect(abs(p / t.medianSeconds - 1) < 1e-12) }
+        let factors = [1.1, 1.0, 0.9]
+        var noisy = exact
+        for i in noisy.indices { noisy[i].medianSeconds *= factors[i] }
+        let scale = 3e-9 * (0..<3).reduce(0) { $0 + factors[$1] * flops[$1] * flops[$1] } / flops.reduce(0) { $0 + $1 * $1 }
+        for (p, f) in zip(ReportMeasures.flopsPrediction(noisy, model: model), flops) { #expect(abs(p / (scale * f) - 1) < 1e-12) }
+    }
+
     @Test func niceTicksMatchHandChosenSteps() {
         let a = SVGAxis.niceTicks(0, 0.97)
         #expect(a.lower == 0 && abs(a.upper - 1.0) < 1e-12)
