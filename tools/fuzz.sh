@@ -4,6 +4,7 @@
 # usage: tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]
 #   SECONDS_PER_TARGET  default 60
 #   TARGET              FuzzConfig FuzzManifest FuzzMegatronIndex FuzzLLMCHeader (default: all)
+# Dictionaries of JSON keys in fuzz/dicts/TARGET.dict are used when present.
 # Environment: FUZZ_WORK (default fuzz/work) holds each target's growing corpus and findings/ (crash-*,
 # timeout-*, oom-* inputs). After a crash the target is restarted for the time left, so one run can collect
 # several findings. Prints executions and crashes per target; exits 1 when anything crashed.
@@ -40,7 +41,8 @@ for t in "${targets[@]}"; do
     while :; do
         left=$(( secs - ($(date +%s) - start) ))
         [ "$left" -le 0 ] && break
-        "$bin/$t" -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        dict=() && [ -f "$root/fuzz/dicts/$t.dict" ] && dict=(-dict="$root/fuzz/dicts/$t.dict")
+        "$bin/$t" "${dict[@]}" -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
             -artifact_prefix="$findings/" "$corpus" "$seeds" >"$log" 2>&1
         rc=$?
         n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')

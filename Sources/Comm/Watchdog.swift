@@ -95,8 +95,10 @@ public final class Watchdog {
 
     /// The timeout the job asked for: DDTRAIN_WATCHDOG_S when set (it overrides the config), else `configured`;
     /// 0 means no watchdog.
-    public static func requestedTimeout(configured: Double) throws -> Double {
-        guard let raw = getenv("DDTRAIN_WATCHDOG_S").map({ String(cString: $0) }), !raw.isEmpty else { return configured }
+    /// `environment` is the variable's value (read from the process when not given).
+    public static func requestedTimeout(configured: Double,
+                                        environment: String? = getenv("DDTRAIN_WATCHDOG_S").map { String(cString: $0) }) throws -> Double {
+        guard let raw = environment, !raw.isEmpty else { return configured }
         guard let v = Double(raw), v >= 0, v.isFinite else {
             throw DDError("environment variable DDTRAIN_WATCHDOG_S is '\(raw)', not a number of seconds >= 0 (fix: e.g. DDTRAIN_WATCHDOG_S=300, or 0 to turn the watchdog off)")
         }

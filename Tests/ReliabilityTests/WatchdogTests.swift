@@ -34,22 +34,22 @@ extension ReliabilityTests {
 
     /// The timeout comes from DDTRAIN_WATCHDOG_S when set, else from the config; a bad value names the variable.
     @Test func watchdogTimeoutSource() throws {
-        unsetenv("DDTRAIN_WATCHDOG_S")
-        #expect(try Watchdog.requestedTimeout(configured: 7) == 7)
-        setenv("DDTRAIN_WATCHDOG_S", "2.5", 1)
-        defer { unsetenv("DDTRAIN_WATCHDOG_S") }
-        #expect(try Watchdog.requestedTimeout(configured: 7) == 2.5)
-        setenv("DDTRAIN_WATCHDOG_S", "-3", 1)
-        #expect(throws: DDError.self) { try Watchdog.requestedTimeout(configured: 7) }
+        // The variable's value is passed in: setting it in this process would leak into jobs other suites start.
+        #expect(try Watchdog.requestedTimeout(configured: 7, environment: nil) == 7)
+        #expect(try Watchdog.requestedTimeout(configured: 7, environment: "") == 7)
+        #expect(try Watchdog.requestedTimeout(configured: 7, environment: "2.5") == 2.5)
+        #expect(try Watchdog.requestedTimeout(configured: 7, environment: "0") == 0)
+        #expect(throws: DDError.self) { try Watchdog.requestedTimeout(configured: 7, environment: "-3") }
+        #expect(throws: DDError.self) { try Watchdog.requestedTimeout(configured: 7, environment: "soon") }
     }
 
-    /// Rank 1 stalls (sleeps outside every collective) at step 2 with a 2 s watchdog: the job ends well before the
+    /// Rank 1 stalls (sleeps outside every collective) at step 2 with a 4 s watchdog (margin for a loaded machine): the job ends well before the
     /// stall would, with one line from rank 0 naming rank 1 as the late rank. Then the same run with the watchdog
     /// on and no stall completes with the loss trace of a run without the watchdog (it changes nothing).
     @Test func stalledRankIsNamedAndTheJobEnds() throws {
         let work = MPIRunner.temporaryDirectory("rel-watchdog")
         let config = try ReliabilityFixture.writeConfig(in: work)
-        for (label, sets, env) in [("config key", ["train.watchdog_s=2"], [String: String]()), ("environment", [], ["DDTRAIN_WATCHDOG_S": "2"])] {
+        for (label, sets, env) in [("config key", ["train.watchdog_s=4"], [String: String]()), ("environment", [], ["DDTRAIN_WATCHDOG_S": "4"])] {
             var environment = env
             environment["DDTRAIN_FAULT_STALL_RANK"] = "1"
             environment["DDTRAIN_FAULT_STALL_STEP"] = "2"
