@@ -8,7 +8,9 @@ import Support
 /// Causal self-attention over variable-length sequences packed end to end, in the FlashAttention scheme
 /// (Dao et al., arXiv 2205.14135; backward as in FlashAttention-2, arXiv 2307.08691).
 ///
-/// Shapes: q, k, v, out, dout, dq, dk, dv [T, H, D] (row stride H·D); lse [T, H]. Segment s covers tokens
+/// Shapes: q, k, v, out, dout, dq, dk, dv [T, H, D] (row stride H·D); lse [T, H]. With `qkvStride`, q, k, v
+/// and dq, dk, dv have that row stride instead (they are the q, k and v columns of a fused [T, 3·H·D] tensor,
+/// the output of one projection sgemm); out and dout stay [T, H, D]. Segment s covers tokens
 /// segmentStarts[s] ..< segmentStarts[s+1]; a token attends to the tokens of its own segment at or before
 /// it, never across segments. Query tiles of `tile` rows meet key tiles of `keyTile` rows; the tile products
 /// run in cblas_sgemm straight on the strided head layout (ld = H·D), the softmax in SIMD code with an
@@ -50,17 +52,18 @@ public enum Attention {
                                out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                                segmentStarts: [Int], heads: Int, headDim: Int, scale: Float,
                                workspace: UnsafeMutableBufferPointer<Float>, tile: Int = defaultTile,
-                               keyTile: Int = defaultKeyTile) throws {
+                               keyTile: Int = defaultKeyTile, qkvStride: Int? = nil) throws {
         let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         try checkWorkspace(workspace, need: forwardWorkspace(tile, keyTile, headDim), tokens: tokens, heads: heads,
                            headDim: headDim, tile: tile, keyTile: keyTile)
-        let d = headDim, rowStride = heads * headDim, ld = max(tile, keyTile), strip = min(diagonalStrip, tile)
+        let d = headDim, outStride = heads * headDim, ld = max(tile, keyTile), strip = min(diagonalStrip, tile)
+        let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
         let s = workspace.baseAddress!
         let o = s + tile * ld, m = o + tile * d, l = m + tile
         for seg in 0..<(segmentStarts.count - 1) {
             let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
             for h in 0..<heads {
-                let base = start * rowStride + h * d
+                let base = start * rowStride + h * d, outBase = start * outStride + h * d
                 let view = HeadView(q: q + base, k: k + base, v: v + base, rowStride: rowStride, d: d, scale: scale)
                 var r0 = 0
                 while r0 < length {
@@ -85,7 +88,7 @@ public enum Attention {
                     }
                     for r in 0..<br {
                         let inv = 1 / l[r]
-                        let dst = out + base + (r0 + r) * rowStride, src = o + r * d
+                        let dst = out + outBase + (r0 + r) * outStride, src = o + r * d
                         for j in 0..<d { dst[j] = src[j] * inv }
                         lse[(start + r0 + r) * heads + h] = m[r] + logf(l[r])
                     }
@@ -115,26 +118,29 @@ public enum Attention {
                                 dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                                 dv: UnsafeMutablePointer<Float>, segmentStarts: [Int], heads: Int, headDim: Int,
                                 scale: Float, workspace: UnsafeMutableBufferPointer<Float>,
-                                tile: Int = defaultTile, keyTile: Int = defaultKeyTile) throws {
+                                tile: Int = defaultTile, keyTile: Int = defaultKeyTile, qkvStride: Int? = nil) throws {
         let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         try checkWorkspace(workspace, need: backwardWorkspace(tokens, heads, tile, keyTile), tokens: tokens,
                            heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
-        let d = headDim, rowStride = heads * headDim, strip = min(diagonalStrip, tile)
+        let d = headDim, outStride = heads * headDim, strip = min(diagonalStrip, tile)
+        let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
         // Blocks have at most `tile` rows (strips are no taller) and at most `keyTile` columns.
         let p = workspace.baseAddress!, dp = p + tile * keyTile, delta = dp + tile * keyTile
         // D_i = rowsum(dO ∘ O): the softmax-Jacobian term shared by every key tile of row i.
         for t in 0..<(tokens * heads) {
             delta[t] = Float(Vector.dot(dout + t * d, out + t * d, count: d))
         }
-        Vector.zero(dq, count: tokens * rowStride)
-        Vector.zero(dk, count: tokens * rowStride)
-        Vector.zero(dv, count: tokens * rowStride)
+        for t in 0..<tokens {
+            Vector.zero(dq + t * rowStride, count: outStride)
+            Vector.zero(dk + t * rowStride, count: outStride)
+            Vector.zero(dv + t * rowStride, count: outStride)
+        }
         for seg in 0..<(segmentStarts.count - 1) {
             let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
             for h in 0..<heads {
-                let base = start * rowStride + h * d
+                let base = start * rowStride + h * d, outBase = start * outStride + h * d
                 let view = HeadView(q: q + base, k: k + base, v: v + base, rowStride: rowStride, d: d, scale: scale)
-                let grads = GradView(dout: dout + base, dq: dq + base, dk: dk + base, dv: dv + base,
+                let grads = GradView(dout: dout + outBase, doutStride: outStride, dq: dq + base, dk: dk + base, dv: dv + base,
                                      lse: lse + start * heads + h, delta: delta + start * heads + h, heads: heads)
                 var c0 = 0
                 while c0 < length {
@@ -165,13 +171,14 @@ public enum Attention {
     static func backwardBlock(_ h: HeadView, _ g: GradView, r0: Int, rows: Int, c0: Int, cols: Int,
                               p: UnsafeMutablePointer<Float>, dp: UnsafeMutablePointer<Float>, ld: Int) {
         let rs = h.rowStride, d = h.d
-        let qi = h.q + r0 * rs, doi = g.dout + r0 * rs, kj = h.k + c0 * rs, vj = h.v + c0 * rs
+        let ds = g.doutStride
+        let qi = h.q + r0 * rs, doi = g.dout + r0 * ds, kj = h.k + c0 * rs, vj = h.v + c0 * rs
         Matmul.gemm(transB: true, m: rows, n: cols, k: d, alpha: h.scale, a: qi, lda: rs, b: kj, ldb: rs,
                     beta: 0, c: p, ldc: ld)
         probabilityTile(s: p, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0, lse: g.lse + r0 * g.heads, lseStride: g.heads)
-        Matmul.gemm(transA: true, m: cols, n: d, k: rows, a: p, lda: ld, b: doi, ldb: rs, beta: 1,
+        Matmul.gemm(transA: true, m: cols, n: d, k: rows, a: p, lda: ld, b: doi, ldb: ds, beta: 1,
                     c: g.dv + c0 * rs, ldc: rs)
-        Matmul.gemm(transB: true, m: rows, n: cols, k: d, a: doi, lda: rs, b: vj, ldb: rs, beta: 0, c: dp, ldc: ld)
+        Matmul.gemm(transB: true, m: rows, n: cols, k: d, a: doi, lda: ds, b: vj, ldb: rs, beta: 0, c: dp, ldc: ld)
         scoreGradientTile(p: p, dp: dp, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0,
                           delta: g.delta + r0 * g.heads, deltaStride: g.heads)
         Matmul.gemm(m: rows, n: d, k: cols, alpha: h.scale, a: dp, lda: ld, b: kj, ldb: rs, beta: 1,
@@ -205,6 +212,16 @@ public enum Attention {
         return starts[starts.count - 1]
     }
 
+    /// The row stride of q, k, v (and their gradients): H·D unless the caller passes a wider one.
+    static func checkStride(_ stride: Int?, heads: Int, headDim: Int) throws -> Int {
+        guard let stride else { return heads * headDim }
+        guard stride >= heads * headDim else {
+            throw DDError("attention: qkvStride \(stride) is below heads·headDim = \(heads * headDim) "
+                + "(fix: pass the row width of the fused q|k|v tensor, or nil for [T, H, D] inputs)")
+        }
+        return stride
+    }
+
     /// The workspace is the caller's buffer, so a short one is reported instead of overrun.
     static func checkWorkspace(_ ws: UnsafeMutableBufferPointer<Float>, need: Int, tokens: Int, heads: Int,
                                headDim: Int, tile: Int, keyTile: Int) throws {
@@ -222,10 +239,10 @@ struct HeadView {
     let scale: Float
 }
 
-/// dout, the gradients and the per-row lse and D of one (segment, head), offset like `HeadView`;
-/// lse and D rows are `heads` apart.
+/// dout, the gradients and the per-row lse and D of one (segment, head), offset like `HeadView`; dout rows
+/// are `doutStride` apart, the gradients' rows `HeadView.rowStride`, lse and D rows `heads`.
 struct GradView {
-    let dout: UnsafePointer<Float>
+    let dout: UnsafePointer<Float>, doutStride: Int
     let dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>
     let lse: UnsafePointer<Float>, delta: UnsafePointer<Float>
     let heads: Int
