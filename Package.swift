@@ -11,6 +11,8 @@ let package = Package(
     name: "ddtrain",
     products: [
         .executable(name: "ddtrain", targets: ["ddtrain"]),
+        // For fuzz/ (a separate package that links the readers with libFuzzer).
+        .library(name: "DDTrainReaders", targets: ["Support", "Corpus", "Trainer"]),
     ],
     targets: [
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
@@ -31,6 +33,7 @@ let package = Package(
         .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support", "Comm", "Trainer"]),
         .testTarget(name: "CommTests", dependencies: ["TestSupport", "Comm", "Support"]),
         .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "Trainer", "Transformer", "Corpus", "Curriculum", "Comm", "Support"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["TestSupport", "Trainer", "Corpus", "Comm", "Support"]),
     ],
     // Language mode 5: the numeric code shares raw buffers between threads on purpose (comm thread,
     // in-process test ranks); Swift 6's data-race checking would force wrappers on every buffer.

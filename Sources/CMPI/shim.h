@@ -18,6 +18,8 @@ static inline void *ddt_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Errhandler ddt_errors_return(void) { return MPI_ERRORS_RETURN; }
 static inline int ddt_success(void) { return MPI_SUCCESS; }
 static inline MPI_Status *ddt_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }
+static inline MPI_Status *ddt_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline int ddt_any_source(void) { return MPI_ANY_SOURCE; }
 static inline int ddt_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline int ddt_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
 static inline int ddt_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }

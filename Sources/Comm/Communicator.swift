@@ -30,6 +30,10 @@ public protocol Communicator: AnyObject {
     /// Reduces `count` elements at `buffer` across ranks in place.
     func allreduce(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws
 
+    /// `allreduce` for a communication thread that shares its core with computation: it waits without
+    /// spinning, so the computing thread keeps the core (MPI backend: MPI_Iallreduce polled with short sleeps).
+    func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws
+
     /// Sums `counts[r]` elements per rank across ranks and leaves rank r's block (which starts at the sum of
     /// the counts before r) in place in `buffer` at that same offset; other blocks are left undefined.
     /// This is ZeRO-1's gradient reduction: each rank receives the summed gradient of the shard it updates.
@@ -59,4 +63,8 @@ public protocol Communicator: AnyObject {
 
 extension Communicator {
     public func finalize() {}
+
+    public func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws {
+        try allreduce(buffer, count: count, element: element, op: op)
+    }
 }

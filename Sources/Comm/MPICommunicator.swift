@@ -9,6 +9,7 @@ import Glibc
 /// Thread level: MPI_THREAD_SERIALIZED. The trainer has one communication thread that issues the gradient
 /// allreduces while backward runs; the main thread issues its own collectives only while that thread is idle,
 /// so calls never overlap and SERIALIZED is enough (cheaper than MULTIPLE in Open MPI's shared-memory path).
+/// With the stall watchdog on, its thread probes a private communicator concurrently: MULTIPLE is asked for then.
 ///
 /// Counts above Int32.max elements are split into chunks (allreduce, broadcast) or sent as point-to-point
 /// chunks (allgather(v), alltoallv), never truncated. `chunkBytes` (environment DDTRAIN_COMM_CHUNK_BYTES, for
@@ -20,9 +21,15 @@ public final class MPICommunicator: Communicator {
     /// Largest byte count sent in one MPI call.
     public let chunkBytes: Int
     private var finalized = false
+    /// The stall watchdog, when one was asked for (see Watchdog.swift).
+    public private(set) var watchdog: Watchdog?
 
     /// Initialises MPI (once per process) with MPI_THREAD_SERIALIZED and errors returned, not fatal.
-    public init() throws {
+    /// A positive `watchdogSeconds` (or DDTRAIN_WATCHDOG_S, which overrides it) starts the stall watchdog, whose
+    /// thread needs MPI_THREAD_MULTIPLE; the level is then asked for instead.
+    public init(watchdogSeconds: Double = 0) throws {
+        let watchdogTimeout = try Watchdog.requestedTimeout(configured: watchdogSeconds)
+        let level = watchdogTimeout > 0 ? ddt_thread_multiple() : ddt_thread_serialized()
         var provided: Int32 = 0
         var initialized: Int32 = 0
         MPI_Initialized(&initialized)
@@ -31,10 +38,11 @@ public final class MPICommunicator: Communicator {
             // A rank's communication thread shares its core with the compute thread; Open MPI's progress loop
             // busy-polls, so make it yield the core while it waits (unless the user chose otherwise).
             setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0)
-            let rc = MPI_Init_thread(nil, nil, ddt_thread_serialized(), &provided)
+            let rc = MPI_Init_thread(nil, nil, level, &provided)
             guard rc == ddt_success() else { throw DDError("MPI_Init_thread failed with code \(rc) (check the Open MPI installation and mpirun)") }
-            guard provided >= ddt_thread_serialized() else {
-                throw DDError("MPI provides thread level \(provided), below MPI_THREAD_SERIALIZED (use an Open MPI built with thread support)")
+            guard provided >= level else {
+                throw DDError("MPI provides thread level \(provided), below the \(level) asked for (use an Open MPI built with thread support"
+                              + (watchdogTimeout > 0 ? ", or turn the stall watchdog off)" : ")"))
             }
         }
         MPI_Comm_set_errhandler(ddt_comm_world(), ddt_errors_return())
@@ -45,6 +53,15 @@ public final class MPICommunicator: Communicator {
         size = Int(s)
         let env = getenv("DDTRAIN_COMM_CHUNK_BYTES").flatMap { Int(String(cString: $0)) }
         chunkBytes = max(8, min(env ?? Int(Int32.max), Int(Int32.max)))
+        if watchdogTimeout > 0 { watchdog = try Watchdog(timeout: watchdogTimeout, rank: rank, size: size) }
+    }
+
+    /// Runs one collective between the watchdog's begin and end marks.
+    private func tracked<T>(_ op: Watchdog.Operation, _ body: () throws -> T) rethrows -> T {
+        guard let watchdog else { return try body() }
+        watchdog.begin(op)
+        defer { watchdog.end() }
+        return try body()
     }
 
     /// The MPI library's version string (MPI_Get_library_version).
@@ -76,9 +93,37 @@ public final class MPICommunicator: Communicator {
         switch op { case .sum: return ddt_op_sum(); case .max: return ddt_op_max(); case .min: return ddt_op_min() }
     }
 
-    public func barrier() throws { try check(MPI_Barrier(ddt_comm_world()), "MPI_Barrier") }
+    public func barrier() throws { try tracked(.barrier) { try check(MPI_Barrier(ddt_comm_world()), "MPI_Barrier") } }
 
     public func allreduce(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws {
+        try tracked(.allreduce) { try allreduceChunks(buffer, count: count, element: element, op: op) }
+    }
+
+    /// Non-blocking allreduce per chunk, completed by MPI_Test with 20 µs sleeps between polls: Open MPI's
+    /// blocking wait busy-polls, which on a shared core would take cycles from the backward pass it overlaps.
+    public func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws {
+        try tracked(.allreduce) {
+            let (type, width) = Self.datatype(element)
+            let perCall = max(1, chunkBytes / width)
+            var done = 0
+            while done < count {
+                let n = min(perCall, count - done)
+                var request: MPI_Request? = nil
+                try check(MPI_Iallreduce(ddt_in_place(), buffer + done * width, Int32(n), type, Self.mpiOp(op), ddt_comm_world(), &request),
+                          "MPI_Iallreduce")
+                var flag: Int32 = 0
+                var pause = timespec(tv_sec: 0, tv_nsec: 20_000)
+                while true {
+                    try check(MPI_Test(&request, &flag, ddt_status_ignore()), "MPI_Test")
+                    if flag != 0 { break }
+                    nanosleep(&pause, nil)
+                }
+                done += n
+            }
+        }
+    }
+
+    private func allreduceChunks(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws {
         let (type, width) = Self.datatype(element)
         let perCall = max(1, chunkBytes / width)
         var done = 0
@@ -91,6 +136,10 @@ public final class MPICommunicator: Communicator {
     }
 
     public func reduceScatter(_ buffer: UnsafeMutableRawPointer, counts: [Int], element: CommElement) throws {
+        try tracked(.reduceScatter) { try reduceScatterBlocks(buffer, counts: counts, element: element) }
+    }
+
+    private func reduceScatterBlocks(_ buffer: UnsafeMutableRawPointer, counts: [Int], element: CommElement) throws {
         let (type, width) = Self.datatype(element)
         let total = counts.reduce(0, +)
         if total * width <= chunkBytes {
@@ -109,6 +158,10 @@ public final class MPICommunicator: Communicator {
     }
 
     public func broadcast(_ buffer: UnsafeMutableRawPointer, byteCount: Int, root: Int) throws {
+        try tracked(.broadcast) { try broadcastChunks(buffer, byteCount: byteCount, root: root) }
+    }
+
+    private func broadcastChunks(_ buffer: UnsafeMutableRawPointer, byteCount: Int, root: Int) throws {
         var done = 0
         while done < byteCount {
             let n = min(chunkBytes, byteCount - done)
@@ -118,6 +171,10 @@ public final class MPICommunicator: Communicator {
     }
 
     public func allgather(_ input: UnsafeRawPointer, byteCount: Int, output: UnsafeMutableRawPointer) throws {
+        try tracked(.allgather) { try allgatherBlocks(input, byteCount: byteCount, output: output) }
+    }
+
+    private func allgatherBlocks(_ input: UnsafeRawPointer, byteCount: Int, output: UnsafeMutableRawPointer) throws {
         if byteCount * size <= chunkBytes {
             try check(MPI_Allgather(input, Int32(byteCount), ddt_type_byte(), output, Int32(byteCount), ddt_type_byte(), ddt_comm_world()),
                       "MPI_Allgather")
@@ -129,6 +186,11 @@ public final class MPICommunicator: Communicator {
 
     public func allgatherv(_ input: UnsafeRawPointer, byteCount: Int, output: UnsafeMutableRawPointer,
                            counts: [Int], displacements: [Int]) throws {
+        try tracked(.allgatherv) { try allgathervBlocks(input, byteCount: byteCount, output: output, counts: counts, displacements: displacements) }
+    }
+
+    private func allgathervBlocks(_ input: UnsafeRawPointer, byteCount: Int, output: UnsafeMutableRawPointer,
+                                  counts: [Int], displacements: [Int]) throws {
         if fitsInOneCall(counts, displacements) {
             try check(MPI_Allgatherv(input, Int32(byteCount), ddt_type_byte(), output, counts.map { Int32($0) },
                                      displacements.map { Int32($0) }, ddt_type_byte(), ddt_comm_world()), "MPI_Allgatherv")
@@ -141,6 +203,14 @@ public final class MPICommunicator: Communicator {
 
     public func alltoallv(send: UnsafeRawPointer, sendCounts: [Int], sendDisplacements: [Int],
                           receive: UnsafeMutableRawPointer, receiveCounts: [Int], receiveDisplacements: [Int]) throws {
+        try tracked(.alltoallv) {
+            try alltoallvBlocks(send: send, sendCounts: sendCounts, sendDisplacements: sendDisplacements,
+                                receive: receive, receiveCounts: receiveCounts, receiveDisplacements: receiveDisplacements)
+        }
+    }
+
+    private func alltoallvBlocks(send: UnsafeRawPointer, sendCounts: [Int], sendDisplacements: [Int],
+                                 receive: UnsafeMutableRawPointer, receiveCounts: [Int], receiveDisplacements: [Int]) throws {
         if fitsInOneCall(sendCounts, sendDisplacements), fitsInOneCall(receiveCounts, receiveDisplacements) {
             try check(MPI_Alltoallv(send, sendCounts.map { Int32($0) }, sendDisplacements.map { Int32($0) }, ddt_type_byte(),
                                     receive, receiveCounts.map { Int32($0) }, receiveDisplacements.map { Int32($0) }, ddt_type_byte(),
@@ -194,6 +264,7 @@ public final class MPICommunicator: Communicator {
     public func finalize() {
         guard !finalized else { return }
         finalized = true
+        watchdog?.stop()
         MPI_Finalize()
     }
 }

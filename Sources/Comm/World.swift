@@ -12,9 +12,10 @@ public enum World {
 
     /// MPI under mpirun, the single-process backend otherwise (no MPI_Init, so a plain run starts instantly).
     /// Registers the communicator with `Failure` so an error anywhere brings the whole job down.
-    public static func communicator() throws -> Communicator {
+    /// A positive `watchdogSeconds` (or DDTRAIN_WATCHDOG_S) starts the MPI backend's stall watchdog.
+    public static func communicator(watchdogSeconds: Double = 0) throws -> Communicator {
         if let w = Failure.world { return w }
-        let comm: Communicator = launchedByMPI ? try MPICommunicator() : SingleProcessCommunicator()
+        let comm: Communicator = launchedByMPI ? try MPICommunicator(watchdogSeconds: watchdogSeconds) : SingleProcessCommunicator()
         Failure.world = comm
         ProcessContext.rank = comm.rank
         ProcessContext.worldSize = comm.size

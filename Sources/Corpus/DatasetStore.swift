@@ -105,6 +105,12 @@ public final class DatasetStore: @unchecked Sendable {
         case .uint16: for (j, t) in r.enumerated() { buffer[j] = Int32(f.load(2 * t, as: UInt16.self)) }
         case .uint32: for (j, t) in r.enumerated() { buffer[j] = Int32(bitPattern: f.load(4 * t, as: UInt32.self)) }
         }
+        // A damaged file (same size, other bytes) must not reach the model as an id past the embedding table.
+        let vocabulary = manifest.tokenizer.vocabularySize
+        for j in 0..<r.count where buffer[j] < 0 || Int(buffer[j]) >= vocabulary {
+            throw DDError.file(f.path, "token id \(buffer[j]) at token \(r.lowerBound + j) is outside the vocabulary 0..<\(vocabulary) (the file is corrupt)",
+                               fix: "check the folder with 'ddtrain inspect \(directory) --verify' and prepare the dataset again")
+        }
         return r.count
     }
 

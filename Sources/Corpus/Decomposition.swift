@@ -48,6 +48,7 @@ public struct Piece: Equatable, Hashable, Sendable {
     /// Tokens stored (2^k + 1 for reference pieces, 2^k for exact ones).
     public let count: Int
 
+    /// A piece of `count` tokens starting at `start`, in bucket `bucket`.
     public init(start: Int, bucket: Int, count: Int) {
         self.start = start
         self.bucket = bucket

@@ -36,8 +36,16 @@ final class GPT2Vocabulary: Sendable {
 
     /// Loads both files; `encoderName`/`vocabName` name them in error messages.
     init(encoderJSON: [UInt8], vocabBPE: [UInt8], encoderName: String, vocabName: String) throws {
-        let entries = try GPT2EncoderJSON.parse(encoderJSON, source: encoderName)
         let fix = "use the encoder.json and vocab.bpe of GPT-2 (see assets/gpt2/README.md)"
+        guard case let .object(pairs) = try JSONParser.parse(encoderJSON, source: encoderName) else {
+            throw DDError.file(encoderName, "is not one JSON object of token → id", fix: fix)
+        }
+        let entries: [(String, Int)] = try pairs.map { key, value in
+            guard let id = value.intValue else {
+                throw DDError.file(encoderName, "token \(quoted(key)) maps to \(value.kindName) \(value.compact) (ids must be integers)", fix: fix)
+            }
+            return (key, id)
+        }
         var bytesById = [[UInt8]?](repeating: nil, count: entries.count)
         var idByBytes: [[UInt8]: Int32] = [:]
         idByBytes.reserveCapacity(entries.count)

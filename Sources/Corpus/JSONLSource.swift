@@ -30,6 +30,7 @@ public struct JSONLSource: DocumentSource {
         self.field = field
     }
 
+    /// Streams every file; parses and hands over only the lines (documents) of rank `rank`.
     public func forEachDocument(rank: Int, worldSize: Int, _ body: (Document) throws -> Void) throws {
         var id = 0
         for path in files {

@@ -47,6 +47,7 @@ public struct LLMCSource: DocumentSource {
         return (f, count)
     }
 
+    /// Scans the token stream of all shards; hands over the documents of rank `rank`.
     public func forEachDocument(rank: Int, worldSize: Int, _ body: (Document) throws -> Void) throws {
         // Every rank scans the whole stream to number the documents; it keeps only its own tokens.
         var id = 0, length = 0

@@ -78,7 +78,12 @@ public struct Manifest: Sendable {
         let t = try need(j["tokenizer"], "tokenizer")
         tokenizer = TokenizerInfo(name: try need(t["name"]?.stringValue, "tokenizer.name"),
                                   vocabularySize: try need(t["vocab_size"]?.intValue, "tokenizer.vocab_size"),
-                                  endOfText: Int32(try need(t["eot"]?.intValue, "tokenizer.eot")))
+                                  endOfText: Int32(truncatingIfNeeded: try need(t["eot"]?.intValue, "tokenizer.eot")))
+        // A tokenizer this build knows must have its own vocabulary: anything else was edited or made elsewhere.
+        if let known = TokenizerInfo.known(tokenizer.name), known != tokenizer {
+            throw DDError.file(path, "tokenizer \"\(tokenizer.name)\" with \(tokenizer.vocabularySize) ids and end-of-text \(tokenizer.endOfText), "
+                               + "but \(known.name) has \(known.vocabularySize) ids and end-of-text \(known.endOfText)", fix: fix)
+        }
         tokenDType = try need(j["token_dtype"]?.stringValue.flatMap(TokenDType.init(rawValue:)), "token_dtype")
         pieces = try need(j["pieces"]?.stringValue.flatMap(PieceMode.init(rawValue:)), "pieces")
         minBucket = try need(j["min_bucket"]?.intValue, "min_bucket")

@@ -74,8 +74,9 @@ public final class MegatronDataset {
         for s in first..<end {
             let size = Int(index.load(sizesOffset + 4 * s, as: Int32.self))
             let pointer = Int(index.load(pointersOffset + 8 * s, as: Int64.self))
-            guard size >= 0, pointer >= 0, pointer + size * tokenBytes <= data.count else {
-                throw DDError.file(dataPath, "sequence \(s) (document \(i)) spans bytes \(pointer)..<\(pointer + size * tokenBytes) beyond the file's \(data.count) bytes",
+            // Compared without adding: a corrupt pointer near Int64.max would wrap past the check (found by fuzzing).
+            guard size >= 0, pointer >= 0, pointer <= data.count, size <= (data.count - pointer) / tokenBytes else {
+                throw DDError.file(dataPath, "sequence \(s) (document \(i)) of \(indexPath): \(size) tokens at byte offset \(pointer) lie beyond the file's \(data.count) bytes",
                                    fix: "the .bin and .idx do not belong together or the .bin is truncated")
             }
             out.reserveCapacity(out.count + size)
@@ -108,6 +109,7 @@ public struct MegatronSource: DocumentSource {
         self.endOfText = endOfText
     }
 
+    /// Hands rank `rank` its documents, read straight from the mapped files.
     public func forEachDocument(rank: Int, worldSize: Int, _ body: (Document) throws -> Void) throws {
         var base = 0
         for ds in datasets {

@@ -7,6 +7,7 @@ public struct TokenizerInfo: Equatable, Sendable {
     public let vocabularySize: Int
     public let endOfText: Int32
 
+    /// A description from its parts.
     public init(name: String, vocabularySize: Int, endOfText: Int32) {
         self.name = name
         self.vocabularySize = vocabularySize

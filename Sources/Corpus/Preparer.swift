@@ -33,7 +33,34 @@ public enum Preparer {
             for f in files { if let n = f["name"]?.stringValue, !n.contains("/") { FileIO.removeIfPresent(directory + "/" + n) } }
         }
         FileIO.removeIfPresent(directory + "/" + Manifest.fileName)
+        // Temporary files left by a killed prepare are never renamed into place; clear them away.
+        for name in try FileIO.listDirectory(directory) where name.contains(".tmp-") {
+            FileIO.removeIfPresent(directory + "/" + name)
+        }
         AtomicFile.syncDirectory(of: directory + "/" + Manifest.fileName)
+    }
+
+    /// Removes every file a prepare of `settings` on `worldSize` ranks writes (all shards, their temporary
+    /// files and the manifest), so that a failed prepare leaves no partial dataset. Called by a failing rank
+    /// before the job ends: with the folder on a shared file system this also takes the other ranks' files,
+    /// and a temporary file another rank still has open disappears when that rank is ended.
+    public static func abandonOutput(settings: PrepareSettings, worldSize: Int) {
+        let dir = settings.directory
+        var finals: Set<String> = [Manifest.fileName]
+        for kind in settings.layoutKinds {
+            for shard in 0..<worldSize {
+                for split in Split.allCases {
+                    finals.insert(LayoutFiles.tokens(kind, shard: shard, split: split))
+                    if kind.hasIndex { finals.insert(LayoutFiles.index(kind, shard: shard, split: split)) }
+                }
+            }
+        }
+        guard let names = try? FileIO.listDirectory(dir) else { return }
+        for name in names {
+            let base = name.firstRange(of: ".tmp-").map { String(name[..<$0.lowerBound]) } ?? name
+            if finals.contains(base) { FileIO.removeIfPresent(dir + "/" + name) }
+        }
+        AtomicFile.syncDirectory(of: dir + "/" + Manifest.fileName)
     }
 
     /// Reads rank `rank`'s documents from `source`, tokenizes them (text corpora; `tokenizer` may be nil for
@@ -83,11 +110,16 @@ public enum Preparer {
         let (tokenizer, info) = try loadTokenizer(settings)
         let source = try makeSource(settings, endOfText: info.endOfText)
         try beginOutput(directory: settings.directory)
-        let summaries = try (0..<worldSize).map {
-            try prepareShard(settings: settings, source: source, tokenizer: tokenizer, info: info, rank: $0, worldSize: worldSize)
+        do {
+            let summaries = try (0..<worldSize).map {
+                try prepareShard(settings: settings, source: source, tokenizer: tokenizer, info: info, rank: $0, worldSize: worldSize)
+            }
+            let manifest = try ManifestBuilder.build(settings: settings, tokenizer: info, summaries: summaries, command: command)
+            try ManifestBuilder.write(manifest, directory: settings.directory)
+            return manifest
+        } catch {
+            abandonOutput(settings: settings, worldSize: worldSize)
+            throw error
         }
-        let manifest = try ManifestBuilder.build(settings: settings, tokenizer: info, summaries: summaries, command: command)
-        try ManifestBuilder.write(manifest, directory: settings.directory)
-        return manifest
     }
 }

@@ -9,6 +9,7 @@ public struct SplitCounts: Equatable, Sendable {
     /// The sequence index (baselines only).
     public var indexFile: FileRecord?
 
+    /// Zero sequences, no files yet.
     public init() {}
 
     /// `{"sequences", "tokens", "tokens_file", "index_file"?}`.
@@ -45,6 +46,7 @@ public struct ShardSummary: Equatable, Sendable {
     /// Per layout (manifest order) its train and valid counts.
     public var layouts: [(kind: LayoutKind, train: SplitCounts, valid: SplitCounts)] = []
 
+    /// An empty summary of shard `shard`.
     public init(shard: Int) { self.shard = shard }
 
     public static func == (a: ShardSummary, b: ShardSummary) -> Bool { a.json == b.json }

@@ -26,6 +26,7 @@ public struct TextFileSource: DocumentSource {
         }
     }
 
+    /// Reads rank `rank`'s files one at a time (validating UTF-8) and hands each over as a document.
     public func forEachDocument(rank: Int, worldSize: Int, _ body: (Document) throws -> Void) throws {
         var id = rank
         while id < files.count {

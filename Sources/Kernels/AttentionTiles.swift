@@ -4,6 +4,9 @@
 // segment and its column c is key c0 + c. Causality within the segment keeps columns c ≤ r0 + r − c0, so
 // each row has a valid prefix (`validPrefix`) and a masked suffix that is set to exactly 0: only tiles that
 // straddle the diagonal have a suffix at all, fully masked tiles are never visited by the callers.
+//
+// The tile functions are `@inline(never)` on purpose: inlined into the large attention loops, the optimizer
+// stopped inlining `vexp` into them and called it once per 8 elements (seen in the disassembly).
 
 /// Number of keys row r of the tile may attend to (0 … cols).
 @inline(__always)
@@ -14,7 +17,7 @@ func validPrefix(rowInSegment: Int, firstKey: Int, cols: Int) -> Int {
 /// Online-softmax update for one key tile (forward): for each row, folds the tile's scores into the running
 /// max m and running sum l, turns the scores into unnormalised probabilities P = exp(S − m_new) in place,
 /// and rescales the row's output accumulator o (width d) by exp(m_old − m_new).
-@inline(__always)
+@inline(never)
 func onlineSoftmaxTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int, r0: Int, c0: Int,
                        m: UnsafeMutablePointer<Float>, l: UnsafeMutablePointer<Float>,
                        o: UnsafeMutablePointer<Float>, d: Int) {
@@ -49,7 +52,7 @@ func onlineSoftmaxTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols:
 
 /// Backward recomputation of probabilities: P = exp(S − lse_row) on the valid prefix, 0 on the masked suffix.
 /// `lse` is strided (one value per token, `lseStride` apart, for the head being processed).
-@inline(__always)
+@inline(never)
 func probabilityTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int, r0: Int, c0: Int,
                      lse: UnsafePointer<Float>, lseStride: Int) {
     for r in 0..<rows {
@@ -65,7 +68,7 @@ func probabilityTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: I
 
 /// dS = P ∘ (dP − D_row) in place in dp (D_row = rowsum(dO ∘ O), strided like lse). Masked entries have
 /// P = 0 and come out 0, so the valid prefix is enough to bound the work.
-@inline(__always)
+@inline(never)
 func scoreGradientTile(p: UnsafePointer<Float>, dp: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int,
                        r0: Int, c0: Int, delta: UnsafePointer<Float>, deltaStride: Int) {
     for r in 0..<rows {

@@ -18,22 +18,23 @@ public enum KernelBench {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
-    /// Best-of-`repeats` seconds of one causal attention forward and one backward on a single sequence of
-    /// `seqLen` tokens ([seqLen, heads, headDim], Gaussian inputs, scale 1/√D).
-    public static func attentionPhases(seqLen: Int, heads: Int, headDim: Int, repeats: Int = 3,
+    /// Best-of-`repeats` seconds of one causal attention forward and one backward on `sequences` packed
+    /// sequences of `seqLen` tokens each ([sequences·seqLen, heads, headDim], Gaussian inputs, scale 1/√D).
+    public static func attentionPhases(seqLen: Int, heads: Int, headDim: Int, sequences: Int = 1, repeats: Int = 3,
                                        tile: Int = Attention.defaultTile, keyTile: Int = Attention.defaultKeyTile)
         throws -> (forward: Double, backward: Double) {
-        let n = seqLen * heads * headDim
-        let buffers = UnsafeMutablePointer<Float>.allocate(capacity: 8 * n + seqLen * heads)
-        let wsCount = Attention.workspaceFloats(maxTokens: seqLen, heads: heads, headDim: headDim, tile: tile,
+        let tokens = seqLen * sequences
+        let n = tokens * heads * headDim
+        let buffers = UnsafeMutablePointer<Float>.allocate(capacity: 8 * n + tokens * heads)
+        let wsCount = Attention.workspaceFloats(maxTokens: tokens, heads: heads, headDim: headDim, tile: tile,
                                                keyTile: keyTile)
         let ws = UnsafeMutableBufferPointer<Float>.allocate(capacity: wsCount)
         defer { buffers.deallocate(); ws.deallocate() }
         var rng = Xoshiro256(seed: 7)
-        for i in 0..<(8 * n + seqLen * heads) { buffers[i] = Float(rng.nextGaussian()) }
+        for i in 0..<(8 * n + tokens * heads) { buffers[i] = Float(rng.nextGaussian()) }
         let q = buffers, k = q + n, v = k + n, out = v + n, dout = out + n, dq = dout + n, dk = dq + n, dv = dk + n
         let lse = dv + n
-        let starts = [0, seqLen]
+        let starts = (0...sequences).map { $0 * seqLen }
         let scale = 1 / Float(headDim).squareRoot()
         var best = (forward: Double.infinity, backward: Double.infinity)
         for _ in 0..<max(1, repeats) {
@@ -52,8 +53,8 @@ public enum KernelBench {
     }
 
     /// Best-of-`repeats` seconds of attention forward + backward (see `attentionPhases`).
-    public static func attention(seqLen: Int, heads: Int, headDim: Int, repeats: Int = 3) throws -> Double {
-        let p = try attentionPhases(seqLen: seqLen, heads: heads, headDim: headDim, repeats: repeats)
+    public static func attention(seqLen: Int, heads: Int, headDim: Int, sequences: Int = 1, repeats: Int = 3) throws -> Double {
+        let p = try attentionPhases(seqLen: seqLen, heads: heads, headDim: headDim, sequences: sequences, repeats: repeats)
         return p.forward + p.backward
     }
 
@@ -77,14 +78,15 @@ public enum KernelBench {
 
     /// One line comparing attention forward+backward GFLOP/s (causal FLOPs, see `Attention.flops`) with sgemm
     /// GFLOP/s on a square problem of side 1024, both measured now with the current BLAS thread count.
-    public static func attentionReport(seqLen: Int, heads: Int, headDim: Int, repeats: Int = 3) throws -> String {
+    public static func attentionReport(seqLen: Int, heads: Int, headDim: Int, sequences: Int = 1,
+                                       repeats: Int = 3) throws -> String {
         let gemmSeconds = sgemm(m: 1024, n: 1024, k: 1024, repeats: repeats)
         let gemmRate = 2 * 1024 * 1024 * 1024 / gemmSeconds / 1e9
-        let p = try attentionPhases(seqLen: seqLen, heads: heads, headDim: headDim, repeats: repeats)
-        let f = Attention.flops(segmentLengths: [seqLen], heads: heads, headDim: headDim)
+        let p = try attentionPhases(seqLen: seqLen, heads: heads, headDim: headDim, sequences: sequences, repeats: repeats)
+        let f = Attention.flops(segmentLengths: Array(repeating: seqLen, count: sequences), heads: heads, headDim: headDim)
         let fwd = f.forward / p.forward / 1e9, bwd = f.backward / p.backward / 1e9
         let both = (f.forward + f.backward) / (p.forward + p.backward) / 1e9
-        return "attention l=\(seqLen) H=\(heads) D=\(headDim): fwd \(fixed(fwd, 1)) bwd \(fixed(bwd, 1)) "
+        return "attention \(sequences)×\(seqLen) H=\(heads) D=\(headDim): fwd \(fixed(fwd, 1)) bwd \(fixed(bwd, 1)) "
             + "fwd+bwd \(fixed(both, 1)) GFLOP/s; sgemm 1024³ \(fixed(gemmRate, 1)) GFLOP/s; ratio \(fixed(both / gemmRate, 2))"
     }
 }

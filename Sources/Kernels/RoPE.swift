@@ -6,26 +6,29 @@ import Darwin
 
 /// Rotary position embedding (Su et al., RoFormer, arXiv 2104.09864), applied in place to q or k.
 ///
-/// Shapes: x [T, H, D] (row stride H·D), positions [T]. Within each head, the pair (x[2i], x[2i+1]) is
+/// Shapes: x [T, H, D] with row stride H·D, or `rowStride` when the rows are wider (q and k inside a fused
+/// [T, 3C] q|k|v tensor), positions [T]. Within each head, the pair (x[2i], x[2i+1]) is
 /// rotated by the angle position·θ_i with θ_i = base^(−2i/D). An odd last element (odd D) is left as is.
 /// Positions restart at 0 for every packed sequence, which is what makes packing equivalent to separate runs.
 public enum RoPE {
     /// Rotates every pair forward by position·θ_i (in place). With a `table` built for the same headDim and
     /// base, cos/sin come from it for positions it covers (much cheaper than computing them per call).
     public static func forward(x: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>,
-                               tokens: Int, heads: Int, headDim: Int, base: Float, table: RoPETable? = nil) {
-        rotate(x, positions, tokens, heads, headDim, base, table, inverse: false)
+                               tokens: Int, heads: Int, headDim: Int, base: Float, table: RoPETable? = nil,
+                               rowStride: Int? = nil) {
+        rotate(x, positions, tokens, heads, headDim, base, table, rowStride ?? heads * headDim, inverse: false)
     }
 
     /// Back-propagates through `forward`: the rotation is orthogonal, so the gradient is rotated back (in place).
     public static func backward(dx: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>,
-                                tokens: Int, heads: Int, headDim: Int, base: Float, table: RoPETable? = nil) {
-        rotate(dx, positions, tokens, heads, headDim, base, table, inverse: true)
+                                tokens: Int, heads: Int, headDim: Int, base: Float, table: RoPETable? = nil,
+                                rowStride: Int? = nil) {
+        rotate(dx, positions, tokens, heads, headDim, base, table, rowStride ?? heads * headDim, inverse: true)
     }
 
     /// Applies R(pos) (or R(pos)ᵀ when `inverse`) to every head of every token.
     static func rotate(_ x: UnsafeMutablePointer<Float>, _ positions: UnsafePointer<Int32>, _ tokens: Int,
-                       _ heads: Int, _ headDim: Int, _ base: Float, _ table: RoPETable?, inverse: Bool) {
+                       _ heads: Int, _ headDim: Int, _ base: Float, _ table: RoPETable?, _ stride: Int, inverse: Bool) {
         let pairs = headDim / 2
         if pairs == 0 || tokens == 0 { return }
         // A table made for another shape or base would silently rotate wrongly, so it is only used on a match.
@@ -45,7 +48,7 @@ public enum RoPE {
                     sinv = UnsafePointer(scratch.baseAddress! + pairs)
                 }
                 for h in 0..<heads {
-                    let row = x + (t * heads + h) * headDim
+                    let row = x + t * stride + h * headDim
                     for i in 0..<pairs {
                         let a = row[2 * i], b = row[2 * i + 1], c = cosv[i], s = sign * sinv[i]
                         row[2 * i] = a * c - b * s

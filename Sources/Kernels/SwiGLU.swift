@@ -2,7 +2,27 @@
 /// silu(g) = g·σ(g).
 ///
 /// Shapes: gate, up, out, dout, dgate, dup all [T, F] (pass count = T·F). Gradients are overwritten.
+/// The `Rows` variants take gate and up side by side in one [T, 2F] tensor (row t = gate_t | up_t): that is
+/// what one sgemm against the stacked [w_gate; w_up] weight [2F, C] produces, so the model runs one larger
+/// matmul instead of two (forward and backward).
 public enum SwiGLU {
+    /// out[t] = silu(gateUp[t, 0..<F]) ∘ gateUp[t, F..<2F] for each of `tokens` rows; out is [T, F].
+    public static func forwardRows(gateUp: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, hidden: Int) {
+        for t in 0..<tokens {
+            let row = gateUp + t * 2 * hidden
+            forward(gate: row, up: row + hidden, out: out + t * hidden, count: hidden)
+        }
+    }
+
+    /// Backward of `forwardRows`: dgateUp [T, 2F] (overwritten) holds dgate | dup per row; dout is [T, F].
+    public static func backwardRows(gateUp: UnsafePointer<Float>, dout: UnsafePointer<Float>,
+                                    dgateUp: UnsafeMutablePointer<Float>, tokens: Int, hidden: Int) {
+        for t in 0..<tokens {
+            let row = gateUp + t * 2 * hidden, drow = dgateUp + t * 2 * hidden
+            backward(gate: row, up: row + hidden, dout: dout + t * hidden, dgate: drow, dup: drow + hidden, count: hidden)
+        }
+    }
+
     /// out = silu(gate) ∘ up.
     public static func forward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
                                count: Int) {

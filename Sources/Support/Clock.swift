@@ -9,6 +9,13 @@ public func monotonicSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
+/// User plus system CPU seconds this process has used, all threads together.
+public func processCPUSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) * 1e-6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) * 1e-6
+}
+
 /// Peak resident set size of this process in bytes (VmHWM), or 0 where /proc is unavailable.
 public func peakResidentBytes() -> Int { procStatusField("VmHWM:") }
 

@@ -68,13 +68,14 @@ public struct JSONParser {
         try enter(); defer { depth -= 1 }
         i += 1
         var pairs: [(String, JSON)] = []
+        var seen: Set<String> = []
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let key = try string()
-            if pairs.contains(where: { $0.0 == key }) { throw error("duplicate key \"\(key)\"") }
+            if !seen.insert(key).inserted { throw error("duplicate key \"\(key)\"") }
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             i += 1

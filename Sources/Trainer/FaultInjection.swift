@@ -6,6 +6,8 @@ import Glibc
 /// Deliberate failures for the reliability tests, switched on by environment variables (never by configs):
 ///
 /// - `DDTRAIN_FAULT_KILL_RANK=R` and `DDTRAIN_FAULT_KILL_STEP=S`: rank R sends itself SIGKILL when step S starts.
+/// - `DDTRAIN_FAULT_STALL_RANK=R` and `DDTRAIN_FAULT_STALL_STEP=S`: rank R sleeps `DDTRAIN_FAULT_STALL_SECONDS`
+///   (default 3600) when step S starts, as a stuck rank would (the stall watchdog's test).
 /// - `DDTRAIN_FAULT_NAN_STEP=S`: a parameter becomes NaN before step S's forward pass (a diverged run).
 /// - `DDTRAIN_FAULT_CHECKPOINT_DIE_STEP=S`: the process writing the checkpoint taken before step S kills itself
 ///   after the data is written to the temporary file and before the rename (a crash mid-checkpoint).
@@ -14,11 +16,26 @@ public struct FaultInjection {
     public var killStep: Int?
     public var checkpointDieStep: Int?
     public var nanStep: Int?
+    public var stallRank: Int?
+    public var stallStep: Int?
+    public var stallSeconds = 3600
 
     public static func fromEnvironment() -> FaultInjection {
         func int(_ name: String) -> Int? { getenv(name).flatMap { Int(String(cString: $0)) } }
-        return FaultInjection(killRank: int("DDTRAIN_FAULT_KILL_RANK"), killStep: int("DDTRAIN_FAULT_KILL_STEP"),
-                              checkpointDieStep: int("DDTRAIN_FAULT_CHECKPOINT_DIE_STEP"), nanStep: int("DDTRAIN_FAULT_NAN_STEP"))
+        var f = FaultInjection(killRank: int("DDTRAIN_FAULT_KILL_RANK"), killStep: int("DDTRAIN_FAULT_KILL_STEP"),
+                               checkpointDieStep: int("DDTRAIN_FAULT_CHECKPOINT_DIE_STEP"), nanStep: int("DDTRAIN_FAULT_NAN_STEP"))
+        f.stallRank = int("DDTRAIN_FAULT_STALL_RANK")
+        f.stallStep = int("DDTRAIN_FAULT_STALL_STEP")
+        f.stallSeconds = int("DDTRAIN_FAULT_STALL_SECONDS") ?? f.stallSeconds
+        return f
+    }
+
+    /// Sleeps (outside every collective) when this is the chosen rank at the chosen step.
+    public func maybeStall(rank: Int, step: Int) {
+        if stallRank == rank, stallStep == step {
+            FileHandleStderr.write("ddtrain: rank \(rank): fault injection: stalling \(stallSeconds) s at step \(step)\n")
+            sleep(UInt32(max(0, stallSeconds)))
+        }
     }
 
     /// Kills this process when it is the chosen rank at the chosen step.

@@ -12,7 +12,7 @@ import Glibc
 /// dedicated communication thread as soon as backward has passed it; that thread issues blocking allreduces
 /// in place — the scheme of the large data-parallel trainers. The lowest `holdBackFloats` of the buffer are held
 /// back and reduced at `finish` together with the step's loss sum and token count, so those statistics ride
-/// in the same reduction (encoded as hi/lo Float pairs, exact for counts far beyond 2^24).
+/// in the same reduction (encoded as hi/lo Float pairs: about 48 bits, exact for counts far beyond 2^24).
 ///
 /// MPI runs at MPI_THREAD_SERIALIZED: only the communication thread calls MPI between `begin` and `finish`,
 /// and the main thread calls MPI only after `finish` has drained the queue.
@@ -26,7 +26,8 @@ public final class GradientSync {
     private let buckets: [(Int, Int)]
     private var nextBucket = 0
     private let staging: UnsafeMutablePointer<Float>
-    private static let statSlots = 6
+    /// Most statistics `finish` carries.
+    public static let maxStatistics = 8
 
     private var mutex = pthread_mutex_t()
     private var cond = pthread_cond_t()
@@ -46,7 +47,7 @@ public final class GradientSync {
         self.count = count
         self.bucketFloats = max(1024, bucketFloats)
         self.holdBackFloats = min(count, 16_384)
-        staging = .allocate(capacity: holdBackFloats + Self.statSlots)
+        staging = .allocate(capacity: holdBackFloats + 2 * Self.maxStatistics)
         var cut: [(Int, Int)] = []
         var hi = count
         while hi > holdBackFloats {
@@ -89,24 +90,24 @@ public final class GradientSync {
         }
     }
 
-    /// Reduces what is left together with the statistics, waits for every bucket, and returns the global
-    /// loss sum and token count plus the seconds the main thread waited (exposed communication).
-    public func finish(lossSum: Double, tokenCount: Int) throws -> (lossSum: Double, tokenCount: Int, exposedSeconds: Double) {
-        guard comm.size > 1 else { return (lossSum, tokenCount, 0) }
+    /// Reduces what is left together with the step's statistics (loss sum, token counts, FLOPs: any Doubles,
+    /// at most `maxStatistics`), waits for every bucket, and returns the statistics summed over ranks and the
+    /// seconds the main thread waited (exposed communication).
+    public func finish(statistics: [Double]) throws -> (statistics: [Double], exposedSeconds: Double) {
+        precondition(statistics.count <= Self.maxStatistics)
+        guard comm.size > 1 else { return (statistics, 0) }
         let t0 = monotonicSeconds()
         send(downTo: 0)
         try drain()
         // The held-back low end of the buffer and the statistics travel in one final allreduce.
         memcpy(staging, gradients, holdBackFloats * 4)
-        Self.encode(lossSum, into: staging + holdBackFloats)
-        Self.encode(Double(tokenCount), into: staging + holdBackFloats + 2)
+        for (i, x) in statistics.enumerated() { Self.encode(x, into: staging + holdBackFloats + 2 * i) }
         let tc = monotonicSeconds()
-        try comm.allreduce(UnsafeMutableRawPointer(staging), count: holdBackFloats + 4, element: .float, op: .sum)
+        try comm.allreduce(UnsafeMutableRawPointer(staging), count: holdBackFloats + 2 * statistics.count, element: .float, op: .sum)
         communicationSeconds += monotonicSeconds() - tc
         memcpy(gradients, staging, holdBackFloats * 4)
-        let loss = Self.decode(staging + holdBackFloats)
-        let tokens = Int(Self.decode(staging + holdBackFloats + 2).rounded())
-        return (loss, tokens, monotonicSeconds() - t0)
+        let summed = statistics.indices.map { Self.decode(staging + holdBackFloats + 2 * $0) }
+        return (summed, monotonicSeconds() - t0)
     }
 
     /// Splits a Double into two Floats whose sum restores it to about 48 bits.
@@ -157,7 +158,7 @@ public final class GradientSync {
             let t0 = monotonicSeconds()
             var err: Error? = nil
             do {
-                try comm.allreduce(UnsafeMutableRawPointer(gradients + offset), count: n, element: .float, op: .sum)
+                try comm.allreduceWhileComputing(UnsafeMutableRawPointer(gradients + offset), count: n, element: .float, op: .sum)
             } catch { err = error }
             let dt = monotonicSeconds() - t0
             pthread_mutex_lock(&mutex)

@@ -72,14 +72,16 @@ public enum ReportSegments {
         for recorded in run.steps {
             let plan = planner.plan(step: recorded.step)
             // A plan that disagrees with the log (data prepared again differently since) cannot be trusted.
-            guard plan.tokens == recorded.tokens, plan.sequences.count == recorded.sequences else {
+            guard plan.sequences.count == recorded.sequences else {
                 throw DDError("\(run.directory): step \(recorded.step) of the replayed plan does not match the metrics")
             }
+            var stepTokens = 0
             for ref in plan.sequences {
                 let info = store.manifest.layouts[ref.layout]
                 // A packed bin trains on its own tokens less one (it may hold fewer than L + 1), as the trainer does.
                 let trained = info.fixedLength
                     ? ref.length : try store.sequenceLength(layout: ref.layout, shard: ref.shard, split: .train, index: ref.index) - 1
+                stepTokens += trained
                 guard plan.documentMasking, info.kind.hasIndex else {
                     h.counts[trained, default: 0] += 1
                     continue
@@ -91,6 +93,10 @@ public enum ReportSegments {
                     previous = cut
                 }
                 h.counts[trained - previous, default: 0] += 1
+            }
+            // The metrics count the positions actually trained; the replay must reach the same number.
+            guard stepTokens == recorded.tokens else {
+                throw DDError("\(run.directory): step \(recorded.step) replays \(stepTokens) tokens, the metrics say \(recorded.tokens)")
             }
         }
         return h

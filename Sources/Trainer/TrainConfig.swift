@@ -60,6 +60,10 @@ public struct RunConfig: Equatable {
     public var threads = 1
     /// Stop after this many steps even if the curriculum has more (0: run the whole curriculum).
     public var maxSteps = 0
+    /// Stall watchdog: end the job when a rank waits longer than this in one collective, naming the ranks that
+    /// have not reached it (0: off; DDTRAIN_WATCHDOG_S overrides). Set it above the longest legitimate wait
+    /// (a checkpoint write, an evaluation).
+    public var watchdogSeconds = 0.0
 
     public init() {}
 
@@ -74,6 +78,7 @@ public struct RunConfig: Equatable {
         c.gradBucketMB = try r.double("grad_bucket_mb", default: c.gradBucketMB, min: 0.01)
         c.threads = try r.int("threads", default: c.threads, min: 1, max: 256)
         c.maxSteps = try r.int("max_steps", default: c.maxSteps, min: 0)
+        c.watchdogSeconds = try r.double("watchdog_s", default: c.watchdogSeconds, min: 0)
         try r.finish()
         return c
     }
@@ -81,7 +86,8 @@ public struct RunConfig: Equatable {
     public var json: JSON {
         .obj(["seed": .int(seed), "checkpoint_every": .int(checkpointEvery), "keep_checkpoints": .int(keepCheckpoints),
               "eval_every": .int(evalEvery), "log_every": .int(logEvery), "zero1": .bool(zero1),
-              "grad_bucket_mb": .number(gradBucketMB), "threads": .int(threads), "max_steps": .int(maxSteps)])
+              "grad_bucket_mb": .number(gradBucketMB), "threads": .int(threads), "max_steps": .int(maxSteps),
+              "watchdog_s": .number(watchdogSeconds)])
     }
 }
 

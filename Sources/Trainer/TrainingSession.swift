@@ -21,7 +21,7 @@ public final class TrainingSession {
     public let planner: StepPlanner
     public let model: Model
     public let modelConfig: ModelConfig
-    let partitioner: Partitioner
+    var partitioner: Partitioner
     var speeds: SpeedEstimator
     let schedule: LearningRateSchedule
     let optimizer: AdamWOptimizer?
@@ -100,6 +100,16 @@ public final class TrainingSession {
         checkpoints = CheckpointStore(runDirectory: runDirectory, keep: config.run.keepCheckpoints)
         evaluator = Evaluator(config: config.eval, store: store, layouts: evalLayouts)
         try prepareRunDirectory(resume: resume)
+        if config.curriculum.balance.calibrate {
+            // Time forward+backward at the shortest and longest trained lengths on every rank; all ranks adopt
+            // the mean fit, so they still compute the same partition (restored from checkpoints on resume).
+            let lengths = Array(Set(planner.activeLayouts.map { store.manifest.layouts[$0].trainedLength })).sorted()
+            let probe = [lengths.first!, lengths.last!].filter { $0 <= model.maxTokens }
+            if probe.count == 2, probe[0] < probe[1] {
+                partitioner.cost = try CostCalibration.agreed(model, comm: comm, lengths: probe, tokens: min(model.maxTokens, stepTokens), repeats: 2)
+                Log.info("calibrated cost model: alpha \(scientific(partitioner.cost.alpha)) s/token, beta \(scientific(partitioner.cost.beta)) s/token²")
+            }
+        }
         if resume {
             try restore()
         } else if let initFrom {
@@ -181,6 +191,10 @@ public final class TrainingSession {
         let assignment: Assignment
         let lossSum: Double
         let tokenCount: Int
+        /// Positions trained across all ranks (the step's tokens; below the plan's count for packed bins).
+        let inputTokens: Int
+        /// Model FLOPs of the step over all ranks (forward and backward).
+        let flops: Double
         let exposedSeconds: Double
         let exchangeSeconds: Double
         let computeSeconds: Double
@@ -205,29 +219,35 @@ public final class TrainingSession {
         let batch = BatchBuilder.build(stored, documentMasking: plan.documentMasking)
         faults.maybePoison(model.params, step: step)
         sync.begin()
-        var local = LossSum(sum: 0, count: 0)
+        var localLoss = LossSum(sum: 0, count: 0)
         if batch.count > 0 {
             // ZeRO-1 reduce-scatters after backward; plain data parallelism overlaps the allreduce with backward.
             let hook: ((Range<Int>) -> Void)? = sharded == nil ? { [sync] r in sync.gradientsReady(r) } : nil
-            local = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: hook)
+            localLoss = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: hook)
         } else {
             // A rank with no sequences contributes zeros, and still joins every collective.
             Vector.zero(model.grads.baseAddress!, count: model.grads.count)
         }
         let computeSeconds = monotonicSeconds() - t1
-        let lossSum: Double, tokenCount: Int, exposed: Double
+        // Statistics summed over ranks with the gradients: loss sum, target tokens, input tokens, model FLOPs
+        // (from the real attention segments, so document masking and packed bins are counted as computed).
+        let local = [localLoss.sum, Double(localLoss.count), Double(batch.count),
+                     batch.count > 0 ? modelConfig.trainingFLOPs(segmentLengths: batch.segmentLengths) : 0]
+        let (stats, exposed): ([Double], Double)
         if let sharded {
-            (lossSum, tokenCount, exposed) = try reduceScatterGradients(local, sharded)
+            (stats, exposed) = try reduceScatterGradients(local, sharded)
         } else {
-            (lossSum, tokenCount, exposed) = try sync.finish(lossSum: local.sum, tokenCount: local.count)
+            (stats, exposed) = try sync.finish(statistics: local)
         }
-        return StepGradient(plan: plan, assignment: assignment, lossSum: lossSum, tokenCount: tokenCount,
+        return StepGradient(plan: plan, assignment: assignment, lossSum: stats[0], tokenCount: Int(stats[1].rounded()),
+                            inputTokens: Int(stats[2].rounded()), flops: stats[3],
                             exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds)
     }
 
     /// One optimisation step; returns its metrics record (identical on every rank).
     func trainStep(_ step: Int) throws -> JSON {
         faults.maybeKill(rank: comm.rank, step: step)
+        faults.maybeStall(rank: comm.rank, step: step)
         let t0 = monotonicSeconds()
         let g = try computeGradient(step: step)
         guard g.lossSum.isFinite else {
@@ -240,15 +260,13 @@ public final class TrainingSession {
         let stepSeconds = monotonicSeconds() - t0
         // Per-rank compute times: the measured imbalance, and the speed estimator's input.
         let times = try comm.allgather([g.computeSeconds])
-        var loads = [Double](repeating: 0, count: comm.size)
-        for (i, s) in g.plan.sequences.enumerated() { loads[g.assignment.rankOf[i]] += partitioner.cost.cost(s.length) }
-        if speeds.record(costs: loads, seconds: times) {
+        if speeds.record(costs: g.assignment.loads, seconds: times) {
             Log.info("updated rank speed factors: \(speeds.speeds.map { fixed($0, 3) }.joined(separator: " "))")
         }
         let meanTime = times.reduce(0, +) / Double(times.count)
-        let globalTokens = g.plan.tokens
+        let globalTokens = g.inputTokens
         tokensSeen += globalTokens
-        let flops = modelConfig.trainingFLOPs(segmentLengths: g.plan.sequences.map(\.length))
+        let flops = g.flops
         let layoutNames = g.plan.layouts.map { store.manifest.layouts[$0].name }
         return .obj([
             "type": .string("train"), "step": .int(step), "cycle": .int(g.plan.cycle), "layouts": .array(layoutNames.map { .string($0) }),
@@ -267,12 +285,12 @@ public final class TrainingSession {
     }
 
     /// ZeRO-1 reduction: one reduce-scatter of the gradients (after backward), the statistics in a small allreduce.
-    private func reduceScatterGradients(_ local: LossSum, _ sharded: ShardedAdamW) throws -> (Double, Int, Double) {
+    private func reduceScatterGradients(_ local: [Double], _ sharded: ShardedAdamW) throws -> ([Double], Double) {
         let t = monotonicSeconds()
         try comm.reduceScatter(UnsafeMutableRawPointer(model.grads.baseAddress!), counts: sharded.shardCounts, element: .float)
-        var stats = [local.sum, Double(local.count)]
+        var stats = local
         try comm.allreduce(&stats, op: .sum)
-        return (stats[0], Int(stats[1].rounded()), monotonicSeconds() - t)
+        return (stats, monotonicSeconds() - t)
     }
 
     /// Gradient of the mean loss, global-norm clipping and the AdamW update; returns the norm before clipping.
@@ -322,5 +340,31 @@ extension TrainingSession {
         let g = try computeGradient(step: step)
         let scale = 1 / Float(max(1, g.tokenCount))
         return (model.grads.map { $0 * scale }, g.lossSum / Double(max(1, g.tokenCount)), g.tokenCount)
+    }
+}
+
+extension TrainingSession {
+    /// Throughput of `steps` training steps from the current position, without evaluation or checkpoints:
+    /// the figures of `ddtrain bench train`. The first `warmup` steps are run but not timed. Besides wall-clock
+    /// rates it reports rates per CPU-second of the busiest rank (process CPU time, the communication thread
+    /// included): on a shared machine that is what the job would reach with a core to itself per rank.
+    public func benchmark(steps: Int, warmup: Int) throws -> JSON {
+        var tokens = 0, seconds = 0.0, exposed = 0.0, comm = 0.0
+        var cpuStart = 0.0
+        for step in startStep..<min(totalSteps, startStep + warmup + steps) {
+            if step == startStep + warmup { cpuStart = processCPUSeconds() }
+            let record = try trainStep(step)
+            guard step >= startStep + warmup else { continue }
+            tokens += record["tokens"]?.intValue ?? 0
+            seconds += record["step_s"]?.doubleValue ?? 0
+            exposed += (record["exposed_comm_ms"]?.doubleValue ?? 0) / 1e3
+            comm += (record["comm_ms"]?.doubleValue ?? 0) / 1e3
+        }
+        let cpu = try self.comm.allreduce(processCPUSeconds() - cpuStart, op: .max)
+        return .obj(["ranks": .int(self.comm.size), "steps": .int(steps), "tokens": .int(tokens), "seconds": .number(seconds),
+                     "tokens_per_s": .number(Double(tokens) / max(seconds, 1e-9)),
+                     "busiest_rank_cpu_s": .number(cpu), "tokens_per_cpu_s": .number(Double(tokens) / max(cpu, 1e-9)),
+                     "exposed_comm_share": .number(exposed / max(seconds, 1e-9)),
+                     "comm_s": .number(comm), "compute_s": .number(seconds - exposed), "parameters": .int(model.layout.count)])
     }
 }

@@ -1,4 +1,5 @@
 import Comm
+import Curriculum
 import Support
 import Transformer
 
@@ -26,7 +27,7 @@ extension TrainingSession {
                 "format": .int(Self.checkpointFormat), "next_step": .int(nextStep), "world_size": .int(comm.size),
                 "config_hash": .string(config.identityHash), "model": modelConfig.toJSON(), "parameters": .int(n),
                 "tokens_seen": .int(tokensSeen), "elapsed_s": .number(elapsed), "optimizer_steps": .int(stepCount),
-                "speeds": .doubles(speeds.speeds), "seed": .int(config.run.seed), "zero1": .bool(config.run.zero1),
+                "speeds": .doubles(speeds.speeds), "cost_alpha": .number(partitioner.cost.alpha), "cost_beta": .number(partitioner.cost.beta), "seed": .int(config.run.seed), "zero1": .bool(config.run.zero1),
                 "tensors": .array(model.layout.tensors.map { .obj(["name": .string($0.name), "offset": .int($0.offset), "shape": .ints($0.shape)]) }),
             ])
             try m.withUnsafeBufferPointer { mb in
@@ -88,6 +89,9 @@ extension TrainingSession {
                      + "and the partitioner re-balances every step; the plan itself does not depend on the world size, so the run "
                      + "continues the same batches (rank speed factors start afresh)")
         }
+        if let a = h["cost_alpha"]?.doubleValue, let b = h["cost_beta"]?.doubleValue {
+            partitioner.cost = CostModel(alpha: a, beta: b)
+        }
         Log.info("resumed from \(path) at step \(next)")
     }
 
@@ -100,8 +104,15 @@ extension TrainingSession {
         }
     }
 
-    /// Starts from the parameters of a ddtrain checkpoint file (optimizer state is not taken).
+    /// Starts from the parameters of a ddtrain checkpoint file, or of an export folder / .safetensors file
+    /// (shape-checked against the config by ModelImport); optimizer state is not taken.
     func initialize(from path: String) throws {
+        if ModelImport.isExport(path) {
+            let params = try ModelImport.load(path, config: modelConfig)
+            _ = params.withUnsafeBufferPointer { model.params.update(fromContentsOf: $0) }
+            Log.info("initialised the model from the export \(path)")
+            return
+        }
         let ckpt = try CheckpointFile.read(path: path)
         try checkShape(ckpt.header, path: path)
         guard let params = ckpt.sections["params"], params.count == model.layout.count else {

@@ -29,6 +29,8 @@ public final class Model {
     var segmentStarts: [Int]
     /// Offsets of every tensor, resolved once.
     let offsets: Offsets
+    /// cos/sin of every position below maxTokens (longer positions fall back to computing the angles).
+    let ropeTable: RoPETable
 
     /// Builds the model with seeded parameters: normal(0, init_std) matrices and embedding, residual output projections
     /// (wo, w_down / w_proj) scaled by 1/sqrt(2·layers) as in GPT-2, norm gains 1.
@@ -51,6 +53,7 @@ public final class Model {
         segmentStarts = [0]
         segmentStarts.reserveCapacity(maxTokens + 1)
         arena = ActivationArena(config: config, maxTokens: maxTokens)
+        ropeTable = RoPETable(headDim: config.headDim, base: Float(config.ropeBase), maxPositions: maxTokens)
         initialize(seed: seed)
     }
 
@@ -143,8 +146,8 @@ public final class Model {
         var out = [Float](repeating: 0, count: batch.count * V)
         guard batch.count > 0 else { return out }
         try forward(tokens: batch.count)
-        try out.withUnsafeMutableBufferPointer { o in
-            try forEachHeadChunk(tokens: batch.count) { start, n in
+        out.withUnsafeMutableBufferPointer { o in
+            forEachHeadChunk(tokens: batch.count) { start, n in
                 Vector.copy(from: arena.logits, to: o.baseAddress! + start * V, count: n * V)
             }
         }

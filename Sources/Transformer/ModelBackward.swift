@@ -20,11 +20,12 @@ extension Model {
         var total = LossSum(sum: 0, count: 0)
         try forEachHeadChunk(tokens: T) { start, n in
             let targets = targetIds.baseAddress! + start
-            let r = try CrossEntropy.forward(logits: arena.logits, targets: targets, tokens: n, vocab: V, zLoss: zLoss, lossPerToken: nil)
+            // The fused sweep turns the chunk's logits into their gradient in place.
+            let r = try CrossEntropy.forwardBackward(logits: arena.logits, targets: targets, tokens: n, vocab: V, zLoss: zLoss,
+                                                     dlogits: arena.logits)
             total.sum += r.sum
             total.count += r.count
-            try CrossEntropy.backward(logits: arena.logits, targets: targets, tokens: n, vocab: V, zLoss: zLoss, dlogits: arena.dLogits)
-            Linear.backward(x: arena.xnFinal + start * C, w: p(offsets.lmHead), dy: arena.dLogits, dx: arena.dTmp + start * C,
+            Linear.backward(x: arena.xnFinal + start * C, w: p(offsets.lmHead), dy: arena.logits, dx: arena.dTmp + start * C,
                             dw: g(offsets.lmHead), tokens: n, inFeatures: C, outFeatures: V)
         }
         normBackward(x: arena.xFinal, gain: p(offsets.finalNorm), mean: arena.meanF, rstd: arena.rstdF,
@@ -40,40 +41,43 @@ extension Model {
 
         // MLP: recompute n2(h) and the activation instead of having stored them.
         normForward(x: a.h, gain: p(o.mlpNorm), y: xn, mean: a.mean2, rstd: a.rstd2, tokens: T)
-        activation(layer: a, tokens: T, xn: nil, offsets: o)
+        activation(layer: a, tokens: T)
         Linear.backward(x: arena.act, w: p(o.wDown), dy: dRes, dx: arena.dAct, dw: g(o.wDown), tokens: T, inFeatures: F, outFeatures: C)
         switch config.mlp {
-        case .swiglu:
-            SwiGLU.backward(gate: a.gate, up: a.up, dout: arena.dAct, dgate: arena.dGate, dup: arena.dUp, count: T * F)
-            Linear.backward(x: xn, w: p(o.wGate), dy: arena.dGate, dx: dTmp, dw: g(o.wGate), tokens: T, inFeatures: C, outFeatures: F)
-            Linear.backward(x: xn, w: p(o.wUp), dy: arena.dUp, dx: dTmp, dw: g(o.wUp), tokens: T, inFeatures: C, outFeatures: F,
-                            accumulateDx: true)
-        case .gelu:
-            GELU.backward(x: a.gate, dout: arena.dAct, dx: arena.dGate, count: T * F)
-            Linear.backward(x: xn, w: p(o.wGate), dy: arena.dGate, dx: dTmp, dw: g(o.wGate), tokens: T, inFeatures: C, outFeatures: F)
+        case .swiglu: SwiGLU.backwardRows(gateUp: a.mlpIn, dout: arena.dAct, dgateUp: arena.dMlpIn, tokens: T, hidden: F)
+        case .gelu: GELU.backward(x: a.mlpIn, dout: arena.dAct, dx: arena.dMlpIn, count: T * F)
         }
+        // One matmul pair through the stacked [w_gate; w_up] (or w_fc): dx over k = 2F, dW for both blocks at once.
+        Linear.backward(x: xn, w: p(o.wGate), dy: arena.dMlpIn, dx: dTmp, dw: g(o.wGate), tokens: T, inFeatures: C,
+                        outFeatures: mlpInWidth)
         normBackward(x: a.h, gain: p(o.mlpNorm), mean: a.mean2, rstd: a.rstd2, dy: dTmp, dx: dAtt, dgain: g(o.mlpNorm), tokens: T)
         Vector.add(dAtt, into: dRes, count: T * C)  // dRes is now d(h)
 
         // Attention.
         Linear.backward(x: a.att, w: p(o.wo), dy: dRes, dx: dAtt, dw: g(o.wo), tokens: T, inFeatures: C, outFeatures: C)
-        try Attention.backward(q: a.q, k: a.k, v: a.v, out: a.att, dout: dAtt, lse: a.lse, dq: arena.dq, dk: arena.dk, dv: arena.dv,
+        // q, k, v and their gradients live in [T, 3C] tensors (row stride 3C); see ActivationArena.
+        let C3 = 3 * C, dqkv = arena.dqkv
+        let v = UnsafePointer((a.qkvRaw ?? a.qkv) + 2 * C), dv = (arena.dqkvRaw ?? dqkv) + 2 * C
+        try Attention.backward(q: a.qkv, k: a.qkv + C, v: v, out: a.att, dout: dAtt, lse: a.lse, dq: dqkv, dk: dqkv + C, dv: dv,
                                segmentStarts: segmentStarts, heads: H, headDim: D, scale: 1 / Float(D).squareRoot(),
-                               workspace: arena.attentionWorkspace)
+                               workspace: arena.attentionWorkspace, qkvStride: C3)
         let base = Float(config.ropeBase)
-        RoPE.backward(dx: arena.dq, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
-        RoPE.backward(dx: arena.dk, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
-        var dq = arena.dq, dk = arena.dk
-        if let qRaw = a.qRaw, let kRaw = a.kRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
-            RMSNorm.backward(x: qRaw, gain: p(o.qNorm), rstd: qRstd, dy: dq, dx: arena.dqRaw, dgain: g(o.qNorm), tokens: T * H, width: D)
-            RMSNorm.backward(x: kRaw, gain: p(o.kNorm), rstd: kRstd, dy: dk, dx: arena.dkRaw, dgain: g(o.kNorm), tokens: T * H, width: D)
-            dq = arena.dqRaw
-            dk = arena.dkRaw
+        RoPE.backward(dx: dqkv, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable,
+                      rowStride: C3)
+        RoPE.backward(dx: dqkv + C, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable,
+                      rowStride: C3)
+        var dProjection = dqkv
+        if let raw = a.qkvRaw, let dRaw = arena.dqkvRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
+            for t in 0..<T {
+                let r = raw + t * C3, dr = dRaw + t * C3, dn = dqkv + t * C3
+                RMSNorm.backward(x: r, gain: p(o.qNorm), rstd: qRstd + t * H, dy: dn, dx: dr, dgain: g(o.qNorm), tokens: H, width: D)
+                RMSNorm.backward(x: r + C, gain: p(o.kNorm), rstd: kRstd + t * H, dy: dn + C, dx: dr + C, dgain: g(o.kNorm),
+                                 tokens: H, width: D)
+            }
+            dProjection = dRaw
         }
         normForward(x: a.x, gain: p(o.attnNorm), y: xn, mean: a.mean1, rstd: a.rstd1, tokens: T)
-        Linear.backward(x: xn, w: p(o.wq), dy: dq, dx: dTmp, dw: g(o.wq), tokens: T, inFeatures: C, outFeatures: C)
-        Linear.backward(x: xn, w: p(o.wk), dy: dk, dx: dTmp, dw: g(o.wk), tokens: T, inFeatures: C, outFeatures: C, accumulateDx: true)
-        Linear.backward(x: xn, w: p(o.wv), dy: arena.dv, dx: dTmp, dw: g(o.wv), tokens: T, inFeatures: C, outFeatures: C, accumulateDx: true)
+        Linear.backward(x: xn, w: p(o.wq), dy: dProjection, dx: dTmp, dw: g(o.wq), tokens: T, inFeatures: C, outFeatures: C3)
         normBackward(x: a.x, gain: p(o.attnNorm), mean: a.mean1, rstd: a.rstd1, dy: dTmp, dx: dAtt, dgain: g(o.attnNorm), tokens: T)
         Vector.add(dAtt, into: dRes, count: T * C)  // dRes is now d(x)
     }

@@ -33,39 +33,46 @@ extension Model {
         let out = l + 1 < config.layers ? arena.layers[l + 1].x : arena.xFinal
         let xn = arena.xn
         normForward(x: a.x, gain: p(o.attnNorm), y: xn, mean: a.mean1, rstd: a.rstd1, tokens: T)
-        Linear.forward(x: xn, w: p(o.wq), y: a.qRaw ?? a.q, tokens: T, inFeatures: C, outFeatures: C)
-        Linear.forward(x: xn, w: p(o.wk), y: a.kRaw ?? a.k, tokens: T, inFeatures: C, outFeatures: C)
-        Linear.forward(x: xn, w: p(o.wv), y: a.v, tokens: T, inFeatures: C, outFeatures: C)
-        if let qRaw = a.qRaw, let kRaw = a.kRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
-            // qk-norm: each head's D values are one row, so [T, H, D] is T·H rows of width D.
+        // wq, wk, wv are adjacent [C, C] blocks, i.e. one [3C, C] weight giving q | k | v per row.
+        let C3 = 3 * C
+        Linear.forward(x: xn, w: p(o.wq), y: a.qkvRaw ?? a.qkv, tokens: T, inFeatures: C, outFeatures: C3)
+        var v = UnsafePointer(a.qkv + 2 * C)
+        if let raw = a.qkvRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
+            // qk-norm: each head's D values are one row; a token's H heads are contiguous, so one call per token.
             let eps = Float(config.normEps)
-            RMSNorm.forward(x: qRaw, gain: p(o.qNorm), y: a.q, rstd: qRstd, tokens: T * H, width: D, eps: eps)
-            RMSNorm.forward(x: kRaw, gain: p(o.kNorm), y: a.k, rstd: kRstd, tokens: T * H, width: D, eps: eps)
+            for t in 0..<T {
+                RMSNorm.forward(x: raw + t * C3, gain: p(o.qNorm), y: a.qkv + t * C3, rstd: qRstd + t * H, tokens: H, width: D, eps: eps)
+                RMSNorm.forward(x: raw + t * C3 + C, gain: p(o.kNorm), y: a.qkv + t * C3 + C, rstd: kRstd + t * H, tokens: H,
+                                width: D, eps: eps)
+            }
+            v = UnsafePointer(raw + 2 * C)
         }
         let base = Float(config.ropeBase)
-        RoPE.forward(x: a.q, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
-        RoPE.forward(x: a.k, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base)
-        try Attention.forward(q: a.q, k: a.k, v: a.v, out: a.att, lse: a.lse, segmentStarts: segmentStarts,
-                              heads: H, headDim: D, scale: 1 / Float(D).squareRoot(), workspace: arena.attentionWorkspace)
+        RoPE.forward(x: a.qkv, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable,
+                     rowStride: C3)
+        RoPE.forward(x: a.qkv + C, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable,
+                     rowStride: C3)
+        try Attention.forward(q: a.qkv, k: a.qkv + C, v: v, out: a.att, lse: a.lse, segmentStarts: segmentStarts, heads: H,
+                              headDim: D, scale: 1 / Float(D).squareRoot(), workspace: arena.attentionWorkspace, qkvStride: C3)
         Vector.copy(from: a.x, to: a.h, count: T * C)
         Linear.forward(x: a.att, w: p(o.wo), y: a.h, tokens: T, inFeatures: C, outFeatures: C, accumulate: true)
         normForward(x: a.h, gain: p(o.mlpNorm), y: xn, mean: a.mean2, rstd: a.rstd2, tokens: T)
-        Linear.forward(x: xn, w: p(o.wGate), y: a.gate, tokens: T, inFeatures: C, outFeatures: F)
-        activation(layer: a, tokens: T, xn: xn, offsets: o)
+        // SwiGLU: w_gate and w_up are adjacent [F, C] blocks, i.e. one [2F, C] weight giving gate | up per row.
+        Linear.forward(x: xn, w: p(o.wGate), y: a.mlpIn, tokens: T, inFeatures: C, outFeatures: mlpInWidth)
+        activation(layer: a, tokens: T)
         Vector.copy(from: a.h, to: out, count: T * C)
         Linear.forward(x: arena.act, w: p(o.wDown), y: out, tokens: T, inFeatures: F, outFeatures: C, accumulate: true)
     }
 
+    /// Width of the MLP's pre-activation rows: 2F (gate | up) for SwiGLU, F for GELU.
+    var mlpInWidth: Int { config.mlp == .swiglu ? 2 * config.hidden : config.hidden }
+
     /// The MLP's hidden activation into `arena.act` from the stored pre-activations (also recomputed in backward).
-    /// For SwiGLU the up projection is computed here in forward; backward passes `xn: nil` to reuse the stored one.
-    func activation(layer a: ActivationArena.Layer, tokens T: Int, xn: UnsafePointer<Float>?, offsets o: Offsets.Layer) {
-        let C = config.dim, F = config.hidden
+    func activation(layer a: ActivationArena.Layer, tokens T: Int) {
+        let F = config.hidden
         switch config.mlp {
-        case .swiglu:
-            if let xn { Linear.forward(x: xn, w: p(o.wUp), y: a.up, tokens: T, inFeatures: C, outFeatures: F) }
-            SwiGLU.forward(gate: a.gate, up: a.up, out: arena.act, count: T * F)
-        case .gelu:
-            GELU.forward(x: a.gate, out: arena.act, count: T * F)
+        case .swiglu: SwiGLU.forwardRows(gateUp: a.mlpIn, out: arena.act, tokens: T, hidden: F)
+        case .gelu: GELU.forward(x: a.mlpIn, out: arena.act, count: T * F)
         }
     }
 

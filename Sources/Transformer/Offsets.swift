@@ -33,6 +33,10 @@ struct Offsets {
                 default: break
                 }
             }
+            // The fused projections read wq|wk|wv as one [3C, C] weight and w_gate|w_up as one [2F, C] weight.
+            let C = config.dim, F = config.hidden
+            precondition(l.wk == l.wq + C * C && l.wv == l.wk + C * C, "layout: wq, wk, wv must be adjacent")
+            precondition(config.mlp != .swiglu || l.wUp == l.wGate + F * C, "layout: w_gate, w_up must be adjacent")
             layers.append(l)
         }
         embedding = layout.embedding.lowerBound

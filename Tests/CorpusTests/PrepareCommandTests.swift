@@ -46,4 +46,20 @@ import TestSupport
         #expect(inspect.status != 0)
         #expect(inspect.stderr.contains("no manifest.json"))
     }
+
+    @Test func benchPrepareReportsEveryStage() throws {
+        let dir = TestFiles.makeTemporaryDirectory()
+        defer { TestFiles.remove(dir) }
+        _ = PrepareTests.writeCorpus(dir + "/corpus.jsonl", count: 100)
+        let res = try MPIRunner.ddtrain(["bench", "prepare", "--source", dir + "/corpus.jsonl", "--mb", "1",
+                                         "--tokenizer-dir", MPIRunner.packageRoot + "/assets/gpt2", "--json"], timeout: 60)
+        #expect(res.status == 0, "\(res.stderr)")
+        let b = try JSONParser.parse(res.stdout.split(separator: "\n").last.map(String.init) ?? "")
+        let stages = b["rows"]?.arrayValue?.compactMap { $0["stage"]?.stringValue } ?? []
+        #expect(stages.count == 3 && stages[0].hasPrefix("byte") && stages[1].hasPrefix("gpt2"))
+        #expect(b["rows"]?.arrayValue?.allSatisfy { ($0["mb_per_s_per_rank_min"]?.doubleValue ?? 0) > 0 } == true)
+        // Byte-level gives one token per byte (+1 end-of-text per document); GPT-2 far fewer.
+        let ratios = b["rows"]?.arrayValue?.compactMap { $0["tokens_per_byte"]?.doubleValue } ?? []
+        #expect(ratios.count == 3 && ratios[0] > 1 && ratios[0] < 1.05 && ratios[1] < 0.6)
+    }
 }

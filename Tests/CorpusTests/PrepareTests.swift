@@ -160,6 +160,11 @@ import Testing
         w.abandon()
         #expect(errorMessage { _ = try DatasetStore(directory: s.directory) }?.contains("no manifest.json") == true)
         #expect(try FileIO.listDirectory(s.directory).allSatisfy { !$0.contains(".tmp-") })
+        // A killed process leaves its temporary files behind; the next prepare clears them.
+        TestFiles.write([1, 2, 3], to: s.directory + "/bucket-05.shard-0000.train.tokens.tmp-99999")
+        try Preparer.prepareInProcess(settings: s)
+        #expect(try FileIO.listDirectory(s.directory).allSatisfy { !$0.contains(".tmp-") })
+        #expect(try DatasetStore(directory: s.directory).verify() > 0)
     }
 
     @Test func tokensOutsideTheVocabularyAreRejected() throws {

@@ -45,3 +45,22 @@ import TestSupport
         #expect(abs(Double(l[0].trainCounts[2]) / Double(l[0].trainCounts[0]) - 2) < 0.01)
     }
 }
+
+/// The timing commands run end to end on a tiny model (their figures are timings, so only their shape is checked).
+@Suite(.serialized) struct TimingCommandTests {
+    @Test func calibrateAndBenchBalanceRun() throws {
+        let dir = MPIRunner.temporaryDirectory("calib")
+        try "{\"model\": {\"layers\": 1, \"dim\": 32, \"heads\": 1}}".write(toFile: dir + "/c.json", atomically: true, encoding: .utf8)
+        let c = try MPIRunner.ddtrain(["calibrate", "--config", dir + "/c.json", "--lengths", "16,64", "--tokens", "256", "--repeat", "1", "--json"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let cj = try JSONParser.parse(c.stdout)
+        #expect((cj["alpha"]?.doubleValue ?? -1) >= 0 && (cj["beta"]?.doubleValue ?? -1) >= 0 && cj["seconds"]?.arrayValue?.count == 2)
+        let b = try MPIRunner.ddtrain(["bench", "balance", "--steps", "2", "--tokens", "512", "--buckets", "4,6", "--repeat", "1",
+                                       "--set", "layers=1", "--set", "dim=32", "--set", "heads=1", "--json"])
+        #expect(b.status == 0, "\(b.stderr)")
+        let bj = try JSONParser.parse(b.stdout)
+        #expect(bj["steps"]?.arrayValue?.count == 2 && (bj["mean_balanced"]?.doubleValue ?? 0) >= 1)
+        let bad = try MPIRunner.ddtrain(["calibrate", "--lengths", "64"])
+        #expect(bad.status == 2 && bad.stderr.contains("--lengths"))
+    }
+}

@@ -15,6 +15,8 @@ import TestSupport
         ("mixed-buckets", [], 5),
         ("one-bucket-empty-rank", [("buckets", .ints([8])), ("tokens_per_step", .int(512))], 1),
         ("concat-masked", [("batching", .string("concat_masked")), ("context_length", .int(128)), ("tokens_per_step", .int(512))], 2),
+        ("packed", [("batching", .string("packed")), ("context_length", .int(128)), ("tokens_per_step", .int(512))], 3),
+        ("mixed", [("batching", .string("mixed"))], 4),
     ]
 
     @Test(arguments: 0..<cases.count)

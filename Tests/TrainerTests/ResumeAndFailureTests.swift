@@ -38,6 +38,25 @@ import TestSupport
         }
     }
 
+    /// Resuming a 2-rank run on 3 ranks says so and continues the same plan: the losses match the uninterrupted
+    /// 2-rank run up to float summation order (relative 1e-4; a different batch would differ by percents).
+    @Test func resumeOnAnotherWorldSizeContinuesThePlan() throws {
+        let config = TrainerFixture.config("reshard", train: [("checkpoint_every", .int(3))])
+        let whole = MPIRunner.temporaryDirectory("run-whole2") + "/run"
+        let full = try MPIRunner.mpirun(2, ["train", "--config", config, "--out", whole], timeout: 120)
+        try #require(full.status == 0, "\(full.stderr)")
+        let reference = try trainLosses(whole)
+        let run = MPIRunner.temporaryDirectory("run-reshard") + "/run"
+        let part = try MPIRunner.mpirun(2, ["train", "--config", config, "--out", run, "--set", "train.max_steps=6"], timeout: 120)
+        try #require(part.status == 0, "\(part.stderr)")
+        let resumed = try MPIRunner.mpirun(3, ["train", "--config", config, "--out", run, "--resume"], timeout: 120)
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resuming a 2-rank run on 3 ranks"), "\(resumed.stderr)")
+        let trace = try trainLosses(run)
+        #expect(trace.map(\.0) == reference.map(\.0))
+        for ((_, a), (_, b)) in zip(trace, reference) { #expect(abs(a - b) <= 1e-4 * abs(b), "\(a) vs \(b)") }
+    }
+
     /// ZeRO-1 (reduce-scatter, sharded AdamW, allgather) reaches the parameters plain data parallelism reaches.
     @Test func zero1MatchesPlainDataParallelism() throws {
         var finals: [[Float]] = []
@@ -69,6 +88,28 @@ import TestSupport
         let next = try #require(ckpt.header["next_step"]?.intValue)
         #expect(next <= 5 && next >= 4, "the newest checkpoint is for step \(next)")
         #expect(ckpt.sections["params"]!.allSatisfy { $0.isFinite })
+    }
+
+    /// A damaged newest checkpoint (a flipped byte in its parameters) is skipped with a warning on resume and the
+    /// previous one is used; the resumed trace still equals the uninterrupted run's.
+    @Test func corruptedNewestCheckpointFallsBackToThePreviousOne() throws {
+        let config = TrainerFixture.config("corrupt", train: [("checkpoint_every", .int(2)), ("keep_checkpoints", .int(3))])
+        let whole = MPIRunner.temporaryDirectory("run-whole3") + "/run"
+        let full = try MPIRunner.mpirun(2, ["train", "--config", config, "--out", whole], timeout: 120)
+        try #require(full.status == 0, "\(full.stderr)")
+        let run = MPIRunner.temporaryDirectory("run-corrupt") + "/run"
+        let part = try MPIRunner.mpirun(2, ["train", "--config", config, "--out", run, "--set", "train.max_steps=7"], timeout: 120)
+        try #require(part.status == 0, "\(part.stderr)")
+        let store = CheckpointStore(runDirectory: run, keep: 3)
+        let newest = try #require(try store.list().first)
+        var bytes = try FileIO.readAll(newest)
+        bytes[bytes.count - 5] ^= 0x40
+        try AtomicFile.write(bytes, to: newest)
+        let resumed = try MPIRunner.mpirun(2, ["train", "--config", config, "--out", run, "--resume"], timeout: 120)
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("skipping checkpoint \(newest)"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("fails its SHA-256 check"))
+        #expect(try trainLosses(run).map(\.1) == trainLosses(whole).map(\.1))
     }
 
     /// A process killed inside the checkpoint writer leaves the previous checkpoint intact and loadable.

@@ -65,3 +65,16 @@ import Testing
         #expect(abs(got - expected) <= 1e-9 * expected)
     }
 }
+
+/// Memory is O(T): the arena for 8× the tokens is 8× the size (no l² term anywhere), so one 8,192-token sequence
+/// costs what eight 1,024-token sequences cost. Checked on the arena bytes of models built for 512 and 4,096 tokens.
+@Suite struct MemoryTests {
+    @Test func arenaGrowsLinearlyWithTokens() throws {
+        let c = tinyConfig(layers: 2, dim: 64, heads: 4, vocab: 50, qkNorm: true)
+        let small = try Model(config: c, maxTokens: 512, seed: 1), large = try Model(config: c, maxTokens: 4096, seed: 1)
+        let paramBytes = 8 * small.layout.count
+        let a = Double(small.allocatedBytes - paramBytes), b = Double(large.allocatedBytes - paramBytes)
+        #expect(b / a <= 8.0 + 1e-9, "arena ratio \(b / a) for 8x tokens")
+        #expect(b / a >= 7.5, "arena ratio \(b / a): expected activations to dominate")
+    }
+}

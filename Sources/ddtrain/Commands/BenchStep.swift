@@ -15,7 +15,8 @@ let benchStepPart = Subcommand(
 
     Times forward+backward of the model on steps of --tokens tokens split into sequences of each length
     (128×64 … 2×4096 by default) and prints tokens/s, model FLOP/s (every matmul 2·m·n·k, causal attention,
-    backward = 2× forward), the ratio to single-thread cblas_sgemm FLOP/s timed in the same run, and peak RSS.
+    backward = 2× forward), the ratio to single-thread cblas_sgemm FLOP/s timed in the same run (by wall clock and
+    by thread CPU time — meaningful with --threads 1), the estimated share of the step spent in attention, and peak RSS.
     Then compares peak memory of one 8,192-token sequence with eight 1,024-token sequences.
 
     options:
@@ -26,7 +27,7 @@ let benchStepPart = Subcommand(
       --seq-len L       time only sequences of length L (with --seqs N: N of them, tokens = L·N)
       --seqs N          sequences per step with --seq-len
       --threads N       OpenBLAS threads [1]
-      --repeat N        timed steps per length after one warm-up step; the fastest counts [2]
+      --repeat N        timed steps per length after one warm-up step; the fastest counts [1]
       --skip-memory     leave out the 1×8192 vs 8×1024 memory comparison
       --json            print one JSON object instead of the table
     """,
@@ -35,7 +36,7 @@ let benchStepPart = Subcommand(
 ) { args in
     let cmd = "bench step"
     let threads = try args.int("threads", default: 1, command: cmd)
-    let repeats = try args.int("repeat", default: 2, command: cmd)
+    let repeats = try args.int("repeat", default: 1, command: cmd)
     var tokens = try args.int("tokens", default: 8192, command: cmd)
     var lengths = try args.intList("lengths", default: [64, 256, 1024, 4096], command: cmd)
     if let l = args.value("seq-len") {
@@ -72,7 +73,7 @@ let benchStepPart = Subcommand(
                   "\(config.mlp.rawValue), \(model.layout.count) parameters, arena+params \(humanBytes(model.allocatedBytes))")
             print("seq_len".leftPadded(8) + "seqs".leftPadded(6) + "step s".leftPadded(9) + "tokens/s".leftPadded(11) +
                   "GFLOP/s".leftPadded(9) + "sgemm".leftPadded(8) + "ratio".leftPadded(7) + "ratio(cpu)".leftPadded(11) +
-                  "peak RSS".leftPadded(11))
+                  "attn%".leftPadded(7) + "peak RSS".leftPadded(11))
         }
         var rows: [JSON] = []
         for len in lengths {
@@ -89,18 +90,22 @@ let benchStepPart = Subcommand(
             }
             let work = model.trainingFLOPs(segmentLengths: batch.segmentLengths)
             let flops = work / best, ratio = flops / sgemm.wall, ratioCPU = work / bestCPU / sgemm.cpu
+            // Share of the step spent in attention: the kernel timed alone on one sequence of this length, times
+            // the sequences and layers of a step (an estimate that tells attention apart from the matmuls).
+            let attn = try KernelBench.attention(seqLen: len, heads: config.heads, headDim: config.headDim, repeats: 1)
+            let attnShare = min(1, attn * Double(seqs * config.layers) / bestCPU)
             let rss = peakResidentBytes()
             rows.append(.obj([
                 "seq_len": .int(len), "seqs": .int(seqs), "tokens": .int(batch.count), "step_s": .number(best),
                 "step_cpu_s": .number(bestCPU), "tokens_per_s": .number(Double(batch.count) / best), "flops_per_s": .number(flops),
                 "sgemm_flops_per_s": .number(sgemm.wall), "ratio_to_sgemm": .number(ratio), "ratio_to_sgemm_cpu": .number(ratioCPU),
-                "peak_rss_bytes": .int(rss),
+                "attention_share": .number(attnShare), "peak_rss_bytes": .int(rss),
             ]))
             if !json {
                 print(String(len).leftPadded(8) + String(seqs).leftPadded(6) + fixed(best, 3).leftPadded(9) +
                       fixed(Double(batch.count) / best, 0).leftPadded(11) + fixed(flops / 1e9, 1).leftPadded(9) +
                       fixed(sgemm.wall / 1e9, 1).leftPadded(8) + fixed(ratio, 2).leftPadded(7) + fixed(ratioCPU, 2).leftPadded(11) +
-                      humanBytes(rss).leftPadded(11))
+                      fixed(100 * attnShare, 0).leftPadded(7) + humanBytes(rss).leftPadded(11))
             }
         }
         modelReports.append(.obj(["name": .string(name), "config": config.toJSON(), "parameters": .int(model.layout.count),

@@ -39,31 +39,37 @@ let prepareCommand = Command(
     let source = try Preparer.makeSource(settings, endOfText: info.endOfText)
     if comm.rank == 0 { try Preparer.beginOutput(directory: settings.directory) }
     try comm.barrier()
-    Log.info("prepare: \(settings.sources.joined(separator: ", ")) → \(settings.directory) (\(Preparer.resolveFormat(settings).rawValue), tokenizer \(info.name), \(comm.size) shard(s))")
-    let t0 = monotonicSeconds()
-    let summary = try Preparer.prepareShard(settings: settings, source: source, tokenizer: tokenizer, info: info,
-                                            rank: comm.rank, worldSize: comm.size)
-    let seconds = monotonicSeconds() - t0
-    // Every rank's summary travels to every rank as JSON text; rank 0 writes the manifest once all shards exist.
-    let gathered = try comm.allgatherv(Array(summary.json.compact.utf8))
-    let summaries = try gathered.map { try ShardSummary(json: try JSONParser.parse($0, source: "shard summary")) }
-    let slowest = try comm.allreduce(seconds, op: .max)
-    if comm.rank == 0 {
-        let command = CommandLine.arguments.joined(separator: " ")
-        let manifest = try ManifestBuilder.build(settings: settings, tokenizer: info, summaries: summaries, command: command)
-        try ManifestBuilder.write(manifest, directory: settings.directory)
-        let bytes = summaries.reduce(0) { $0 + $1.textBytes }, tokens = summaries.reduce(0) { $0 + $1.tokens }
-        if args.flag("json") {
-            print(JSON.obj(["directory": .string(settings.directory), "shards": .int(comm.size), "documents": manifest["documents"]!,
-                            "discarded_tokens": manifest["discarded_tokens"]!, "totals": manifest["totals"]!,
-                            "seconds": .number(slowest), "text_mb_per_s_per_rank": .number(Double(bytes) / 1e6 / slowest / Double(comm.size)),
-                            "tokens_per_s_per_rank": .number(Double(tokens) / slowest / Double(comm.size))]).compact)
-        } else {
-            let store = try DatasetStore(directory: settings.directory)
-            print(DatasetReport.text(try DatasetReport.make(store)), terminator: "")
-            print("prepared in \(fixed(slowest, 2)) s: \(fixed(Double(bytes) / 1e6 / slowest / Double(comm.size), 1)) MB of text/s per rank, "
-                  + "\(fixed(Double(tokens) / 1e6 / slowest / Double(comm.size), 2)) M tokens/s per rank")
+    // From here on a failure on any rank removes every file of this prepare before the job ends (no partial dataset).
+    do {
+        Log.info("prepare: \(settings.sources.joined(separator: ", ")) → \(settings.directory) (\(Preparer.resolveFormat(settings).rawValue), tokenizer \(info.name), \(comm.size) shard(s))")
+        let t0 = monotonicSeconds()
+        let summary = try Preparer.prepareShard(settings: settings, source: source, tokenizer: tokenizer, info: info,
+                                                rank: comm.rank, worldSize: comm.size)
+        let seconds = monotonicSeconds() - t0
+        // Every rank's summary travels to every rank as JSON text; rank 0 writes the manifest once all shards exist.
+        let gathered = try comm.allgatherv(Array(summary.json.compact.utf8))
+        let summaries = try gathered.map { try ShardSummary(json: try JSONParser.parse($0, source: "shard summary")) }
+        let slowest = try comm.allreduce(seconds, op: .max)
+        if comm.rank == 0 {
+            let command = CommandLine.arguments.joined(separator: " ")
+            let manifest = try ManifestBuilder.build(settings: settings, tokenizer: info, summaries: summaries, command: command)
+            try ManifestBuilder.write(manifest, directory: settings.directory)
+            let bytes = summaries.reduce(0) { $0 + $1.textBytes }, tokens = summaries.reduce(0) { $0 + $1.tokens }
+            if args.flag("json") {
+                print(JSON.obj(["directory": .string(settings.directory), "shards": .int(comm.size), "documents": manifest["documents"]!,
+                                "discarded_tokens": manifest["discarded_tokens"]!, "totals": manifest["totals"]!,
+                                "seconds": .number(slowest), "text_mb_per_s_per_rank": .number(Double(bytes) / 1e6 / slowest / Double(comm.size)),
+                                "tokens_per_s_per_rank": .number(Double(tokens) / slowest / Double(comm.size))]).compact)
+            } else {
+                let store = try DatasetStore(directory: settings.directory)
+                print(DatasetReport.text(try DatasetReport.make(store)), terminator: "")
+                print("prepared in \(fixed(slowest, 2)) s: \(fixed(Double(bytes) / 1e6 / slowest / Double(comm.size), 1)) MB of text/s per rank, "
+                      + "\(fixed(Double(tokens) / 1e6 / slowest / Double(comm.size), 2)) M tokens/s per rank")
+            }
         }
+    } catch {
+        Preparer.abandonOutput(settings: settings, worldSize: comm.size)
+        throw error
     }
     try comm.barrier()
     return 0

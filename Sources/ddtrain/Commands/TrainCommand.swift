@@ -16,14 +16,17 @@ let trainCommand = Command(
       --set key=value      override any config key, repeatable (e.g. --set optim.lr=1e-3)
       --out RUNDIR         run folder (default runs/<config name>)
       --resume             continue from the newest checkpoint in RUNDIR that verifies
-      --init-from PATH     start from the parameters of a checkpoint file
+      --init-from PATH     start from the parameters of a checkpoint file, or of an export folder
+                           (ddtrain export, or a float32/16 Llama model.safetensors; shapes must match the config)
       --json               print the summary as one JSON object on stdout
     """,
     options: ["config": true, "set": true, "out": true, "resume": false, "init-from": true, "json": false]
 ) { args in
-    let comm = try World.communicator()
+    // The config is read before MPI starts: its train.watchdog_s decides the MPI thread level. Every rank reads the
+    // same file, so a bad config fails on every rank alike and none is left waiting.
     let configPath = try args.required("config", command: "train")
     let config = try TrainingConfig.load(path: configPath, overrides: args.all("set"))
+    let comm = try World.communicator(watchdogSeconds: config.run.watchdogSeconds)
     openblas_set_num_threads(Int32(config.run.threads))
     let name = configPath.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? "run"
     let out = args.value("out") ?? "runs/\(name)"

@@ -1,0 +1,9 @@
+#ifndef DDTRAIN_FUZZ_DRIVER_H
+#define DDTRAIN_FUZZ_DRIVER_H
+#include <stddef.h>
+#include <stdint.h>
+/* libFuzzer's driver (compiler-rt, LLVM 11 and later). SwiftPM links an executable's entry point as
+   <Target>_main, so each target defines that and hands its callback to the driver, instead of relying on
+   libFuzzer's own main. */
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
+#endif
