@@ -41,11 +41,13 @@ public enum ReportMeasures {
         return nil
     }
 
-    /// Median step time per sequence length over the run's single-layout steps, shortest length first. The first
-    /// step (one-off set-up costs) is left out.
+    /// Median step time per sequence length over the run's bucket steps (one DD bucket: every sequence has the
+    /// same length), shortest length first. The first step (one-off set-up costs) is left out. Baseline steps do
+    /// not count: a packed step's mean length is its bins' fill, not a sequence length.
     public static func stepTimes(_ run: ReportRun) -> [StepTimeAtLength] {
         var byLength: [Int: [Double]] = [:], sequences: [Int: Int] = [:]
-        for s in run.steps.dropFirst() where s.layouts.count == 1 && s.sequences > 0 && s.stepSeconds > 0 {
+        for s in run.steps.dropFirst() where s.layouts.count == 1 && s.layouts[0].hasPrefix("bucket")
+            && s.sequences > 0 && s.stepSeconds > 0 {
             let l = Int(s.meanLength.rounded())
             byLength[l, default: []].append(s.stepSeconds)
             sequences[l] = s.sequences

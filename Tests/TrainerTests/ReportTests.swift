@@ -157,3 +157,26 @@ struct ReportTests {
         #expect(parsed.polylines == 2)
     }
 }
+
+/// Step time per length counts bucket steps only: a packed baseline's steps (mean lengths 2,036–2,048 from its
+/// bins' fill) must not pass for a length sweep.
+@Suite struct StepTimeSelectionTests {
+    @Test func packedStepsAreNotALengthSweep() throws {
+        let dir = NSTemporaryDirectory() + "ddtrain-steptimes-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "{}".write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        for (i, (layout, mean)) in [("packed-2048", 2040.0), ("packed-2048", 2036.0), ("packed-2048", 2048.0),
+                                     ("bucket-06", 64.0), ("bucket-07", 128.0), ("bucket-06", 64.0)].enumerated() {
+            lines.append(JSON.obj(["type": .string("train"), "step": .int(i), "cycle": .int(0), "layouts": .array([.string(layout)]),
+                                   "mean_length": .number(mean), "sequences": .int(2), "tokens": .int(4096), "tokens_seen": .int(4096 * (i + 1)),
+                                   "loss": .number(3), "step_s": .number(Double(i + 1)), "elapsed_s": .number(Double(i + 1))]).compact)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        let run = try ReportRun.load(directory: dir)
+        let times = ReportMeasures.stepTimes(run)
+        #expect(times.map(\.length) == [64, 128])
+        #expect(times.map(\.steps) == [2, 1])
+        #expect(times[0].medianSeconds == 5)  // steps 3 and 5 took 4 s and 6 s
+    }
+}
