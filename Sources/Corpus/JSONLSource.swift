@@ -15,18 +15,9 @@ public struct JSONLSource: DocumentSource {
 
     /// A source over `paths` (files, or folders whose .jsonl/.jsonl.gz/.json files are taken in name order).
     public init(paths: [String], field: String = "text") throws {
-        var out: [String] = []
-        for p in paths {
-            guard FileIO.exists(p) else { throw DDError.file(p, "no such file or folder", fix: "check the data source path") }
-            if FileIO.isDirectory(p) {
-                var all: [String] = []
-                try TextFileSource.walk(p, into: &all)
-                out += all.filter { $0.hasSuffix(".jsonl") || $0.hasSuffix(".jsonl.gz") || $0.hasSuffix(".json") || $0.hasSuffix(".json.gz") }
-            } else {
-                out.append(p)
-            }
+        files = try TextFileSource.expand(paths) {
+            $0.hasSuffix(".jsonl") || $0.hasSuffix(".jsonl.gz") || $0.hasSuffix(".json") || $0.hasSuffix(".json.gz")
         }
-        files = out
         self.field = field
     }
 

@@ -14,18 +14,7 @@ public struct LLMCSource: DocumentSource {
 
     /// A source over `paths` (files, or folders whose .bin files are taken in name order).
     public init(paths: [String], endOfText: Int32) throws {
-        var out: [String] = []
-        for p in paths {
-            guard FileIO.exists(p) else { throw DDError.file(p, "no such file or folder", fix: "check the data source path") }
-            if FileIO.isDirectory(p) {
-                var all: [String] = []
-                try TextFileSource.walk(p, into: &all)
-                out += all.filter { $0.hasSuffix(".bin") }
-            } else {
-                out.append(p)
-            }
-        }
-        files = out
+        files = try TextFileSource.expand(paths) { $0.hasSuffix(".bin") }
         self.endOfText = endOfText
     }
 

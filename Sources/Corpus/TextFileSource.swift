@@ -9,14 +9,26 @@ public struct TextFileSource: DocumentSource {
 
     /// Expands `paths` (files or folders) into the ordered list of document files.
     public init(paths: [String]) throws {
+        files = try TextFileSource.expand(paths) { _ in true }
+    }
+
+    /// The files named by `paths`: a file as given, a folder as every file below it (in name order) that `keep`
+    /// accepts. A path that does not exist is an error naming it.
+    static func expand(_ paths: [String], keep: (String) -> Bool) throws -> [String] {
         var out: [String] = []
         for p in paths {
             guard FileIO.exists(p) else {
                 throw DDError.file(p, "no such file or folder", fix: "check the data source path")
             }
-            if FileIO.isDirectory(p) { try TextFileSource.walk(p, into: &out) } else { out.append(p) }
+            if FileIO.isDirectory(p) {
+                var all: [String] = []
+                try walk(p, into: &all)
+                out += all.filter(keep)
+            } else {
+                out.append(p)
+            }
         }
-        files = out
+        return out
     }
 
     static func walk(_ dir: String, into out: inout [String]) throws {
