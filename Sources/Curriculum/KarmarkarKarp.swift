@@ -96,37 +96,15 @@ enum KarmarkarKarp {
     /// A max-heap of partials by difference (ties: older partial first, for determinism).
     private struct PartialHeap {
         let m: Int
-        var items: [Partial] = []
-        var keys: [Double] = []
-        var count: Int { items.count }
+        private var heap = BinaryHeap<(key: Double, partial: Partial)> { a, b in
+            a.key != b.key ? a.key > b.key : a.partial.id < b.partial.id
+        }
+        var count: Int { heap.count }
 
         init(m: Int) { self.m = m }
 
-        private func before(_ a: Int, _ b: Int) -> Bool {
-            keys[a] != keys[b] ? keys[a] > keys[b] : items[a].id < items[b].id
-        }
+        mutating func push(_ p: Partial) { heap.push((p.difference(m), p)) }
 
-        private mutating func swap(_ a: Int, _ b: Int) { items.swapAt(a, b); keys.swapAt(a, b) }
-
-        mutating func push(_ p: Partial) {
-            items.append(p); keys.append(p.difference(m))
-            var i = items.count - 1
-            while i > 0, before(i, (i - 1) / 2) { swap(i, (i - 1) / 2); i = (i - 1) / 2 }
-        }
-
-        mutating func pop() -> Partial {
-            swap(0, items.count - 1)
-            let top = items.removeLast(); keys.removeLast()
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var b = i
-                if l < items.count, before(l, b) { b = l }
-                if r < items.count, before(r, b) { b = r }
-                if b == i { break }
-                swap(i, b); i = b
-            }
-            return top
-        }
+        mutating func pop() -> Partial { heap.pop().partial }
     }
 }

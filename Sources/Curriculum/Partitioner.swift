@@ -140,46 +140,16 @@ public struct Partitioner: Sendable {
     }
 }
 
-/// A binary min-heap of (load, rank), ties broken by the lower rank so the order is deterministic.
+/// A min-heap of (load, rank), ties broken by the lower rank so the order is deterministic.
 struct MinLoadHeap {
-    private var keys: [Double] = []
-    private var ranks: [Int] = []
+    private var heap = BinaryHeap<(load: Double, rank: Int)> { a, b in a.load != b.load ? a.load < b.load : a.rank < b.rank }
 
     init(_ loads: [Double]) {
         for (r, l) in loads.enumerated() { push(r, l) }
     }
 
-    @inline(__always) private func less(_ a: Int, _ b: Int) -> Bool {
-        keys[a] != keys[b] ? keys[a] < keys[b] : ranks[a] < ranks[b]
-    }
+    mutating func push(_ rank: Int, _ key: Double) { heap.push((key, rank)) }
 
-    mutating func push(_ rank: Int, _ key: Double) {
-        keys.append(key); ranks.append(rank)
-        var i = keys.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard less(i, p) else { break }
-            keys.swapAt(i, p); ranks.swapAt(i, p)
-            i = p
-        }
-    }
-
-    mutating func popMin() -> Int {
-        let top = ranks[0]
-        let lastKey = keys.removeLast(), lastRank = ranks.removeLast()
-        if !keys.isEmpty {
-            keys[0] = lastKey; ranks[0] = lastRank
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < keys.count, less(l, m) { m = l }
-                if r < keys.count, less(r, m) { m = r }
-                if m == i { break }
-                keys.swapAt(i, m); ranks.swapAt(i, m)
-                i = m
-            }
-        }
-        return top
-    }
+    /// The rank with the least load, removed from the heap.
+    mutating func popMin() -> Int { heap.pop().rank }
 }
