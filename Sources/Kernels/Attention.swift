@@ -12,39 +12,52 @@ import Support
 /// and dq, dk, dv have that row stride instead (they are the q, k and v columns of a fused [T, 3·H·D] tensor,
 /// the output of one projection sgemm); out and dout stay [T, H, D]. Segment s covers tokens
 /// segmentStarts[s] ..< segmentStarts[s+1]; a token attends to the tokens of its own segment at or before
-/// it, never across segments. Query tiles of `tile` rows meet key tiles of `keyTile` rows; the tile products
-/// run in cblas_sgemm straight on the strided head layout (ld = H·D), the softmax in SIMD code with an
-/// online max/sum, so the [l, l] score matrix is never formed: extra memory is a few tiles plus O(T·H).
-/// Blocks wholly above the diagonal are never visited; blocks off the diagonal run unmasked; the diagonal
-/// block of each tile is done in strips of `diagonalStrip` rows and is the only place a mask is applied.
+/// it, never across segments.
+///
+/// Each (segment, head) is first laid out in contiguous panels: q (and dO) row-major [l, D], k and v both
+/// row-major and packed as 16-key transposed panels (`packPanels`), so the products of every tile read
+/// contiguous memory and the keys are packed once per head instead of once per tile (the head's rows are
+/// 3·H·D floats apart in the fused tensor: at l = 4096 each row sat on a page of its own). Query tiles of `tile`
+/// rows meet key tiles of `keyTile` keys; the tile products run on the SIMD micro-kernel of `tileProduct`, the
+/// softmax in SIMD code with an online max/sum, so the [l, l] score matrix is never formed: extra memory is a
+/// few tiles, O(T·H) row statistics and the panels of one (segment, head), O(l·D). Blocks wholly above the
+/// diagonal are never visited; blocks off the diagonal run unmasked; the diagonal block of each tile is done
+/// in strips of `diagonalStrip` rows and is the only place a mask is applied.
 public enum Attention {
-    /// Query rows per tile used unless the caller picks another. Measured at D = 64 on Zen 4 with one BLAS
-    /// thread: 128 query rows × 512 keys gave fwd+bwd 0.76–0.84 of sgemm 1024³ for l = 2k…16k, against
-    /// 0.72–0.77 for 128 × 128; 256-row tiles were no better. A 128 × 512 score tile (256 KiB) stays in L2.
-    public static let defaultTile = 128
-    /// Keys per tile used unless the caller picks another (see `defaultTile`).
+    /// Query rows per tile used unless the caller picks another (a multiple of 16, and of the micro-kernel's
+    /// 6 rows). Measured at D = 64 on Zen 4, one thread, l = 4096: see `ddtrain bench attention --tile`.
+    public static let defaultTile = 96
+    /// Keys per tile used unless the caller picks another (a multiple of 16). A 96 × 512 score tile is 192 KiB
+    /// and stays in L2 next to the key panels it is computed from.
     public static let defaultKeyTile = 512
 
     /// Rows per strip on the diagonal. A block that straddles the diagonal is processed in strips of this
     /// many query rows, each against the keys up to its own last row, so the work spent on masked entries is
-    /// a strip²/2 triangle per strip rather than tile²/2 per tile (for l = 256 and 128-row tiles the latter
-    /// computes 1.5× the useful products).
-    static let diagonalStrip = 32
+    /// a strip²/2 triangle per strip rather than tile²/2 per tile. A multiple of the micro-kernel's 6 rows.
+    static let diagonalStrip = 24
 
     /// Floats of workspace that `forward` and `backward` need for up to `maxTokens` packed tokens.
     public static func workspaceFloats(maxTokens: Int, heads: Int, headDim: Int, tile: Int = defaultTile,
                                        keyTile: Int = defaultKeyTile) -> Int {
-        max(forwardWorkspace(tile, keyTile, headDim), backwardWorkspace(maxTokens, heads, tile, keyTile))
+        max(forwardWorkspace(tile, keyTile, headDim, longest: maxTokens),
+            backwardWorkspace(maxTokens, heads, headDim, tile, keyTile, longest: maxTokens))
     }
 
-    /// Score tile (tile × max(tile, keyTile): diagonal strips reach tile keys), output accumulator, running
-    /// max and running sum.
-    static func forwardWorkspace(_ tile: Int, _ keyTile: Int, _ headDim: Int) -> Int {
-        tile * max(tile, keyTile) + tile * headDim + 2 * tile
+    /// Floats of one panel for a segment of `longest` tokens: packed 16-key panels, or row-major with 16 floats
+    /// of slack (`tileProduct` reads whole 16-column panels of B).
+    static func panelFloats(_ longest: Int, _ headDim: Int) -> Int {
+        packedPanelFloats(count: longest, width: headDim) + 16
     }
-    /// Probability tile, score-gradient tile and D = rowsum(dO∘O) for every token and head.
-    static func backwardWorkspace(_ tokens: Int, _ heads: Int, _ tile: Int, _ keyTile: Int) -> Int {
-        2 * tile * keyTile + tokens * heads
+    /// Score tile (tile × max(tile, keyTile): diagonal strips reach tile keys), output accumulator, running
+    /// max and running sum, and the q, packed k and v panels of the longest segment.
+    static func forwardWorkspace(_ tile: Int, _ keyTile: Int, _ headDim: Int, longest: Int) -> Int {
+        tile * max(tile, keyTile) + tile * headDim + 2 * tile + 3 * panelFloats(longest, headDim)
+    }
+    /// Probability tile, score-gradient tile, D = rowsum(dO∘O) for every token and head, and the q, k, packed k,
+    /// packed v, dO, dQ, dK, dV panels of the longest segment.
+    static func backwardWorkspace(_ tokens: Int, _ heads: Int, _ headDim: Int, _ tile: Int, _ keyTile: Int,
+                                  longest: Int) -> Int {
+        2 * tile * keyTile + tokens * heads + 8 * panelFloats(longest, headDim)
     }
 
     /// out = softmax(scale·QKᵀ + causal segment mask)·V per head; lse[t, h] = log Σ_j exp(scale·q_t·k_j).
@@ -54,17 +67,23 @@ public enum Attention {
                                workspace: UnsafeMutableBufferPointer<Float>, tile: Int = defaultTile,
                                keyTile: Int = defaultKeyTile, qkvStride: Int? = nil) throws {
         let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
-        try checkWorkspace(workspace, need: forwardWorkspace(tile, keyTile, headDim), tokens: tokens, heads: heads,
-                           headDim: headDim, tile: tile, keyTile: keyTile)
+        let longest = longestSegment(segmentStarts)
+        try checkWorkspace(workspace, need: forwardWorkspace(tile, keyTile, headDim, longest: longest), tokens: tokens,
+                           heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         let d = headDim, outStride = heads * headDim, ld = max(tile, keyTile), strip = min(diagonalStrip, tile)
         let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
         let s = workspace.baseAddress!
         let o = s + tile * ld, m = o + tile * d, l = m + tile
+        let panel = panelFloats(longest, d)
+        let qh = l + tile, kp = qh + panel, vh = kp + panel
         for seg in 0..<(segmentStarts.count - 1) {
             let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
             for h in 0..<heads {
                 let base = start * rowStride + h * d, outBase = start * outStride + h * d
-                let view = HeadView(q: q + base, k: k + base, v: v + base, rowStride: rowStride, d: d, scale: scale)
+                gatherRows(q + base, stride: rowStride, rows: length, width: d, into: qh)
+                packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
+                gatherRows(v + base, stride: rowStride, rows: length, width: d, into: vh)
+                let view = HeadPanels(q: qh, kPacked: kp, v: vh, d: d, scale: scale)
                 var r0 = 0
                 while r0 < length {
                     let br = min(tile, length - r0)
@@ -90,7 +109,8 @@ public enum Attention {
                         let inv = 1 / l[r]
                         let dst = out + outBase + (r0 + r) * outStride, src = o + r * d
                         for j in 0..<d { dst[j] = src[j] * inv }
-                        lse[(start + r0 + r) * heads + h] = m[r] + logf(l[r])
+                        // m is in base-2 units (see onlineSoftmaxTile).
+                        lse[(start + r0 + r) * heads + h] = m[r] / log2e + logf(l[r])
                     }
                     r0 += br
                 }
@@ -98,17 +118,18 @@ public enum Attention {
         }
     }
 
-    /// Query rows [r0, r0+rows) of one (segment, head) against keys [c0, c0+cols): scores into s, online
-    /// softmax into (m, l, o), then o += P·V.
+    /// Query rows [r0, r0+rows) of one (segment, head) against keys [c0, c0+cols) (c0 a multiple of 16): scores
+    /// into s, online softmax into (m, l, o), then o += P·V.
     @inline(__always)
-    static func forwardBlock(_ h: HeadView, r0: Int, rows: Int, c0: Int, cols: Int, m: UnsafeMutablePointer<Float>,
+    static func forwardBlock(_ h: HeadPanels, r0: Int, rows: Int, c0: Int, cols: Int, m: UnsafeMutablePointer<Float>,
                              l: UnsafeMutablePointer<Float>, o: UnsafeMutablePointer<Float>,
                              s: UnsafeMutablePointer<Float>, ld: Int) {
-        Matmul.gemm(transB: true, m: rows, n: cols, k: h.d, alpha: h.scale, a: h.q + r0 * h.rowStride, lda: h.rowStride,
-                    b: h.k + c0 * h.rowStride, ldb: h.rowStride, beta: 0, c: s, ldc: ld)
-        onlineSoftmaxTile(s: s, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0, m: m, l: l, o: o, d: h.d)
-        Matmul.gemm(m: rows, n: h.d, k: cols, a: s, lda: ld, b: h.v + c0 * h.rowStride, ldb: h.rowStride,
-                    beta: 1, c: o, ldc: h.d)
+        let d = h.d
+        tileProduct(m: rows, n: cols, k: d, alpha: h.scale, a: h.q + r0 * d, aRow: d, aDepth: 1,
+                    b: h.kPacked + c0 * d, ldb: 16, bPanel: 16 * d, c: s, ldc: ld, accumulate: false)
+        onlineSoftmaxTile(s: s, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0, m: m, l: l, o: o, d: d)
+        tileProduct(m: rows, n: d, k: cols, alpha: 1, a: s, aRow: ld, aDepth: 1,
+                    b: h.v + c0 * d, ldb: d, bPanel: 16, c: o, ldc: d, accumulate: true)
     }
 
     /// Gradients of Σ dout∘out with respect to q, k, v (all three OVERWRITTEN), recomputing each tile's
@@ -120,28 +141,33 @@ public enum Attention {
                                 scale: Float, workspace: UnsafeMutableBufferPointer<Float>,
                                 tile: Int = defaultTile, keyTile: Int = defaultKeyTile, qkvStride: Int? = nil) throws {
         let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
-        try checkWorkspace(workspace, need: backwardWorkspace(tokens, heads, tile, keyTile), tokens: tokens,
-                           heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
+        let longest = longestSegment(segmentStarts)
+        try checkWorkspace(workspace, need: backwardWorkspace(tokens, heads, headDim, tile, keyTile, longest: longest),
+                           tokens: tokens, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         let d = headDim, outStride = heads * headDim, strip = min(diagonalStrip, tile)
         let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
         // Blocks have at most `tile` rows (strips are no taller) and at most `keyTile` columns.
         let p = workspace.baseAddress!, dp = p + tile * keyTile, delta = dp + tile * keyTile
+        let panel = panelFloats(longest, d)
+        let qh = delta + tokens * heads, kh = qh + panel, kp = kh + panel, vp = kp + panel, doh = vp + panel
+        let dqh = doh + panel, dkh = dqh + panel, dvh = dkh + panel
         // D_i = rowsum(dO ∘ O): the softmax-Jacobian term shared by every key tile of row i.
         for t in 0..<(tokens * heads) {
             delta[t] = Float(Vector.dot(dout + t * d, out + t * d, count: d))
-        }
-        for t in 0..<tokens {
-            Vector.zero(dq + t * rowStride, count: outStride)
-            Vector.zero(dk + t * rowStride, count: outStride)
-            Vector.zero(dv + t * rowStride, count: outStride)
         }
         for seg in 0..<(segmentStarts.count - 1) {
             let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
             for h in 0..<heads {
                 let base = start * rowStride + h * d, outBase = start * outStride + h * d
-                let view = HeadView(q: q + base, k: k + base, v: v + base, rowStride: rowStride, d: d, scale: scale)
-                let grads = GradView(dout: dout + outBase, doutStride: outStride, dq: dq + base, dk: dk + base, dv: dv + base,
-                                     lse: lse + start * heads + h, delta: delta + start * heads + h, heads: heads)
+                gatherRows(q + base, stride: rowStride, rows: length, width: d, into: qh)
+                gatherRows(k + base, stride: rowStride, rows: length, width: d, into: kh)
+                packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
+                packPanels(v + base, stride: rowStride, count: length, width: d, into: vp)
+                gatherRows(dout + outBase, stride: outStride, rows: length, width: d, into: doh)
+                for gradient in [dqh, dkh, dvh] { Vector.zero(gradient, count: length * d) }
+                let view = GradPanels(q: qh, k: kh, kPacked: kp, vPacked: vp, dout: doh, dq: dqh, dk: dkh, dv: dvh,
+                                      lse: lse + start * heads + h, delta: delta + start * heads + h, heads: heads,
+                                      d: d, scale: scale)
                 var c0 = 0
                 while c0 < length {
                     let bc = min(keyTile, length - c0)
@@ -149,42 +175,46 @@ public enum Attention {
                     var s0 = 0
                     while s0 < bc {
                         let sr = min(strip, bc - s0)
-                        backwardBlock(view, grads, r0: c0 + s0, rows: sr, c0: c0, cols: s0 + sr, p: p, dp: dp, ld: keyTile)
+                        backwardBlock(view, r0: c0 + s0, rows: sr, c0: c0, cols: s0 + sr, p: p, dp: dp, ld: keyTile)
                         s0 += sr
                     }
                     // Later rows see every key of the tile: whole query tiles, no mask.
                     var r0 = c0 + bc
                     while r0 < length {
                         let br = min(tile, length - r0)
-                        backwardBlock(view, grads, r0: r0, rows: br, c0: c0, cols: bc, p: p, dp: dp, ld: keyTile)
+                        backwardBlock(view, r0: r0, rows: br, c0: c0, cols: bc, p: p, dp: dp, ld: keyTile)
                         r0 += br
                     }
                     c0 += bc
                 }
+                scatterRows(dqh, rows: length, width: d, into: dq + base, stride: rowStride)
+                scatterRows(dkh, rows: length, width: d, into: dk + base, stride: rowStride)
+                scatterRows(dvh, rows: length, width: d, into: dv + base, stride: rowStride)
             }
         }
     }
 
-    /// Query rows [r0, r0+rows) against keys [c0, c0+cols) of one (segment, head): recompute P from the
-    /// saved lse, then dV += Pᵀ·dO, dS = P∘(dO·Vᵀ − D), dQ += scale·dS·K, dK += scale·dSᵀ·Q.
+    /// Query rows [r0, r0+rows) against keys [c0, c0+cols) (c0 a multiple of 16) of one (segment, head):
+    /// recompute P from the saved lse, then dV += Pᵀ·dO, dS = P∘(dO·Vᵀ − D), dQ += scale·dS·K,
+    /// dK += scale·dSᵀ·Q.
     @inline(__always)
-    static func backwardBlock(_ h: HeadView, _ g: GradView, r0: Int, rows: Int, c0: Int, cols: Int,
+    static func backwardBlock(_ h: GradPanels, r0: Int, rows: Int, c0: Int, cols: Int,
                               p: UnsafeMutablePointer<Float>, dp: UnsafeMutablePointer<Float>, ld: Int) {
-        let rs = h.rowStride, d = h.d
-        let ds = g.doutStride
-        let qi = h.q + r0 * rs, doi = g.dout + r0 * ds, kj = h.k + c0 * rs, vj = h.v + c0 * rs
-        Matmul.gemm(transB: true, m: rows, n: cols, k: d, alpha: h.scale, a: qi, lda: rs, b: kj, ldb: rs,
-                    beta: 0, c: p, ldc: ld)
-        probabilityTile(s: p, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0, lse: g.lse + r0 * g.heads, lseStride: g.heads)
-        Matmul.gemm(transA: true, m: cols, n: d, k: rows, a: p, lda: ld, b: doi, ldb: ds, beta: 1,
-                    c: g.dv + c0 * rs, ldc: rs)
-        Matmul.gemm(transB: true, m: rows, n: cols, k: d, a: doi, lda: ds, b: vj, ldb: rs, beta: 0, c: dp, ldc: ld)
+        let d = h.d
+        let qi = h.q + r0 * d, doi = h.dout + r0 * d
+        tileProduct(m: rows, n: cols, k: d, alpha: h.scale, a: qi, aRow: d, aDepth: 1,
+                    b: h.kPacked + c0 * d, ldb: 16, bPanel: 16 * d, c: p, ldc: ld, accumulate: false)
+        probabilityTile(s: p, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0, lse: h.lse + r0 * h.heads, lseStride: h.heads)
+        tileProduct(m: cols, n: d, k: rows, alpha: 1, a: p, aRow: 1, aDepth: ld,
+                    b: doi, ldb: d, bPanel: 16, c: h.dv + c0 * d, ldc: d, accumulate: true)
+        tileProduct(m: rows, n: cols, k: d, alpha: 1, a: doi, aRow: d, aDepth: 1,
+                    b: h.vPacked + c0 * d, ldb: 16, bPanel: 16 * d, c: dp, ldc: ld, accumulate: false)
         scoreGradientTile(p: p, dp: dp, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0,
-                          delta: g.delta + r0 * g.heads, deltaStride: g.heads)
-        Matmul.gemm(m: rows, n: d, k: cols, alpha: h.scale, a: dp, lda: ld, b: kj, ldb: rs, beta: 1,
-                    c: g.dq + r0 * rs, ldc: rs)
-        Matmul.gemm(transA: true, m: cols, n: d, k: rows, alpha: h.scale, a: dp, lda: ld, b: qi, ldb: rs, beta: 1,
-                    c: g.dk + c0 * rs, ldc: rs)
+                          delta: h.delta + r0 * h.heads, deltaStride: h.heads)
+        tileProduct(m: rows, n: d, k: cols, alpha: h.scale, a: dp, aRow: ld, aDepth: 1,
+                    b: h.k + c0 * d, ldb: d, bPanel: 16, c: h.dq + r0 * d, ldc: d, accumulate: true)
+        tileProduct(m: cols, n: d, k: rows, alpha: h.scale, a: dp, aRow: 1, aDepth: ld,
+                    b: qi, ldb: d, bPanel: 16, c: h.dk + c0 * d, ldc: d, accumulate: true)
     }
 
     /// Causal attention FLOPs (multiply-adds counted as 2) of forward and backward for segments of these
@@ -201,6 +231,10 @@ public enum Attention {
             throw DDError("attention: heads \(heads), headDim \(headDim), tiles \(tile)×\(keyTile) must all be positive "
                 + "(fix: check model.dim and model.heads)")
         }
+        guard tile % 16 == 0, keyTile % 16 == 0 else {
+            throw DDError("attention: tiles \(tile)×\(keyTile) must be multiples of 16 (the width of a packed key panel) "
+                + "(fix: pick tile and keyTile among 16, 32, 48, …)")
+        }
         guard let first = starts.first, first == 0, starts.count >= 2 else {
             throw DDError("attention: segmentStarts \(starts.prefix(4)) must start at 0 and hold count+1 >= 2 entries "
                 + "(fix: build segmentStarts as [0, l0, l0+l1, ..., T])")
@@ -210,6 +244,11 @@ public enum Attention {
                 + "\(starts[i - 1]) (fix: segment offsets must be non-decreasing, ending at T)")
         }
         return starts[starts.count - 1]
+    }
+
+    /// Length of the longest segment (0 for an all-empty list).
+    static func longestSegment(_ starts: [Int]) -> Int {
+        zip(starts.dropFirst(), starts).map { $0 - $1 }.max() ?? 0
     }
 
     /// The row stride of q, k, v (and their gradients): H·D unless the caller passes a wider one.
@@ -232,18 +271,20 @@ public enum Attention {
     }
 }
 
-/// q, k, v of one (segment, head), offset to the segment's first token; rows are `rowStride` apart.
-struct HeadView {
-    let q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>
-    let rowStride: Int, d: Int
+/// The forward's panels of one (segment, head): q and v row-major [l, D], k packed (`packPanels`).
+struct HeadPanels {
+    let q: UnsafePointer<Float>, kPacked: UnsafePointer<Float>, v: UnsafePointer<Float>
+    let d: Int
     let scale: Float
 }
 
-/// dout, the gradients and the per-row lse and D of one (segment, head), offset like `HeadView`; dout rows
-/// are `doutStride` apart, the gradients' rows `HeadView.rowStride`, lse and D rows `heads`.
-struct GradView {
-    let dout: UnsafePointer<Float>, doutStride: Int
+/// The backward's panels of one (segment, head): q, k, dO and the gradients row-major [l, D], k and v packed;
+/// lse and D are offset to the segment's first token and head, `heads` apart.
+struct GradPanels {
+    let q: UnsafePointer<Float>, k: UnsafePointer<Float>, kPacked: UnsafePointer<Float>, vPacked: UnsafePointer<Float>
+    let dout: UnsafePointer<Float>
     let dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>
     let lse: UnsafePointer<Float>, delta: UnsafePointer<Float>
-    let heads: Int
+    let heads: Int, d: Int
+    let scale: Float
 }

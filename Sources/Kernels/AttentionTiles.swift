@@ -1,4 +1,5 @@
-// Row-wise SIMD work on one attention tile, shared by Attention.forward and Attention.backward.
+// Row-wise SIMD work on one attention tile, shared by Attention.forward and Attention.backward, and the copies
+// between a head's strided rows and its contiguous panel.
 //
 // A tile is `rows` × `cols` floats at `s` with leading dimension `ld`; its row r is query r0 + r of the
 // segment and its column c is key c0 + c. Causality within the segment keeps columns c ≤ r0 + r − c0, so
@@ -16,11 +17,13 @@ func validPrefix(rowInSegment: Int, firstKey: Int, cols: Int) -> Int {
 
 /// Online-softmax update for one key tile (forward): for each row, folds the tile's scores into the running
 /// max m and running sum l, turns the scores into unnormalised probabilities P = exp(S − m_new) in place,
-/// and rescales the row's output accumulator o (width d) by exp(m_old − m_new).
+/// and rescales the row's output accumulator o (width d) by exp(m_old − m_new). The running max is kept in
+/// base-2 units (m = max S·log₂e), so each probability is one FMA and one `vexp2`.
 @inline(never)
 func onlineSoftmaxTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int, r0: Int, c0: Int,
                        m: UnsafeMutablePointer<Float>, l: UnsafeMutablePointer<Float>,
                        o: UnsafeMutablePointer<Float>, d: Int) {
+    let scaleToBase2 = SIMD8<Float>(repeating: log2e)
     for r in 0..<rows {
         let row = s + r * ld
         let valid = validPrefix(rowInSegment: r0 + r, firstKey: c0, cols: cols)
@@ -30,20 +33,21 @@ func onlineSoftmaxTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols:
         var mx = hmax(mv)
         while c < valid { mx = max(mx, row[c]); c += 1 }
         let mOld = m[r]
-        let mNew = max(mOld, mx)
+        let mNew = max(mOld, mx * log2e)
+        let shift = SIMD8<Float>(repeating: -mNew)
         var acc = SIMD8<Float>()
         c = 0
         while c + 8 <= valid {
-            let p = vexp(load8(row + c) - mNew)
+            let p = vexp2(shift.addingProduct(load8(row + c), scaleToBase2))
             store8(p, row + c)
             acc += p
             c += 8
         }
         var sum = acc.sum()
-        while c < valid { let p = sexp(row[c] - mNew); row[c] = p; sum += p; c += 1 }
+        while c < valid { let p = sexp2((-mNew).addingProduct(row[c], log2e)); row[c] = p; sum += p; c += 1 }
         if valid < cols { (row + valid).update(repeating: 0, count: cols - valid) }
         // The first tile has mOld = −inf: alpha is 0 and the (zeroed) accumulator stays 0.
-        let alpha = mOld == -.infinity ? 0 : sexp(mOld - mNew)
+        let alpha = mOld == -.infinity ? 0 : sexp2(mOld - mNew)
         l[r] = l[r] * alpha + sum
         m[r] = mNew
         if alpha != 1 { Vector.scale(o + r * d, count: d, by: alpha) }
@@ -51,17 +55,19 @@ func onlineSoftmaxTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols:
 }
 
 /// Backward recomputation of probabilities: P = exp(S − lse_row) on the valid prefix, 0 on the masked suffix.
-/// `lse` is strided (one value per token, `lseStride` apart, for the head being processed).
+/// `lse` is strided (one value per token, `lseStride` apart, for the head being processed) and natural-log.
 @inline(never)
 func probabilityTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int, r0: Int, c0: Int,
                      lse: UnsafePointer<Float>, lseStride: Int) {
+    let scaleToBase2 = SIMD8<Float>(repeating: log2e)
     for r in 0..<rows {
         let row = s + r * ld
         let valid = validPrefix(rowInSegment: r0 + r, firstKey: c0, cols: cols)
-        let shift = lse[r * lseStride]
+        let shift = lse[r * lseStride] * log2e
+        let negShift = SIMD8<Float>(repeating: -shift)
         var c = 0
-        while c + 8 <= valid { store8(vexp(load8(row + c) - shift), row + c); c += 8 }
-        while c < valid { row[c] = sexp(row[c] - shift); c += 1 }
+        while c + 8 <= valid { store8(vexp2(negShift.addingProduct(load8(row + c), scaleToBase2)), row + c); c += 8 }
+        while c < valid { row[c] = sexp2((-shift).addingProduct(row[c], log2e)); c += 1 }
         if valid < cols { (row + valid).update(repeating: 0, count: cols - valid) }
     }
 }
@@ -80,4 +86,16 @@ func scoreGradientTile(p: UnsafePointer<Float>, dp: UnsafeMutablePointer<Float>,
         while c < valid { drow[c] = prow[c] * (drow[c] - dr); c += 1 }
         if valid < cols { (drow + valid).update(repeating: 0, count: cols - valid) }
     }
+}
+
+/// Copies `rows` rows of `width` floats, `stride` apart at `source`, into a contiguous [rows, width] panel.
+@inline(__always)
+func gatherRows(_ source: UnsafePointer<Float>, stride: Int, rows: Int, width: Int, into panel: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows { (panel + r * width).update(from: source + r * stride, count: width) }
+}
+
+/// Writes a contiguous [rows, width] panel back to rows `stride` apart at `destination` (the inverse of `gatherRows`).
+@inline(__always)
+func scatterRows(_ panel: UnsafePointer<Float>, rows: Int, width: Int, into destination: UnsafeMutablePointer<Float>, stride: Int) {
+    for r in 0..<rows { (destination + r * stride).update(from: panel + r * width, count: width) }
 }

@@ -20,8 +20,10 @@ public enum KernelBench {
 
     /// Best-of-`repeats` seconds of one causal attention forward and one backward on `sequences` packed
     /// sequences of `seqLen` tokens each ([sequences·seqLen, heads, headDim], Gaussian inputs, scale 1/√D).
+    /// With `fused`, q, k, v (and their gradients) are the columns of one [T, 3·H·D] tensor, as in the model.
     public static func attentionPhases(seqLen: Int, heads: Int, headDim: Int, sequences: Int = 1, repeats: Int = 3,
-                                       tile: Int = Attention.defaultTile, keyTile: Int = Attention.defaultKeyTile)
+                                       tile: Int = Attention.defaultTile, keyTile: Int = Attention.defaultKeyTile,
+                                       fused: Bool = false)
         throws -> (forward: Double, backward: Double) {
         let tokens = seqLen * sequences
         let n = tokens * heads * headDim
@@ -32,19 +34,25 @@ public enum KernelBench {
         defer { buffers.deallocate(); ws.deallocate() }
         var rng = Xoshiro256(seed: 7)
         for i in 0..<(8 * n + tokens * heads) { buffers[i] = Float(rng.nextGaussian()) }
-        let q = buffers, k = q + n, v = k + n, out = v + n, dout = out + n, dq = dout + n, dk = dq + n, dv = dk + n
-        let lse = dv + n
+        // Unfused: q, k, v, out, dout, dq, dk, dv one after another. Fused: [q|k|v] rows, out, dout, [dq|dk|dv].
+        let width = heads * headDim
+        let q = buffers, k = q + (fused ? width : n), v = k + (fused ? width : n)
+        let out = buffers + 3 * n, dout = out + n
+        let dq = dout + n, dk = dq + (fused ? width : n), dv = dk + (fused ? width : n)
+        let lse = buffers + 8 * n
+        let stride: Int? = fused ? 3 * width : nil
         let starts = (0...sequences).map { $0 * seqLen }
         let scale = 1 / Float(headDim).squareRoot()
         var best = (forward: Double.infinity, backward: Double.infinity)
         for _ in 0..<max(1, repeats) {
             let t0 = threadSeconds()
             try Attention.forward(q: q, k: k, v: v, out: out, lse: lse, segmentStarts: starts, heads: heads,
-                                  headDim: headDim, scale: scale, workspace: ws, tile: tile, keyTile: keyTile)
+                                  headDim: headDim, scale: scale, workspace: ws, tile: tile, keyTile: keyTile,
+                                  qkvStride: stride)
             let t1 = threadSeconds()
             try Attention.backward(q: q, k: k, v: v, out: out, dout: dout, lse: lse, dq: dq, dk: dk, dv: dv,
                                    segmentStarts: starts, heads: heads, headDim: headDim, scale: scale,
-                                   workspace: ws, tile: tile, keyTile: keyTile)
+                                   workspace: ws, tile: tile, keyTile: keyTile, qkvStride: stride)
             let t2 = threadSeconds()
             best.forward = min(best.forward, t1 - t0)
             best.backward = min(best.backward, t2 - t1)

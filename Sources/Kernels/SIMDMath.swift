@@ -73,8 +73,39 @@ func vexp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     return (er * scale).replacing(with: 0, where: x .< -87.33654)
 }
 
+/// 2^x on 8 lanes for x ≤ 127; exactly 0 at or below −127 (so −inf gives 0), NaN stays NaN. Cheaper than
+/// `vexp` (no range reduction by ln 2, no upper clamp, no final select): the softmax tiles feed it
+/// s·log₂e − shift with one FMA. Polynomial: degree-6 fit of 2^f on [−½, ½] (minimax by Lawson's iteration,
+/// computed for this project), relative error 1e-7 in float arithmetic.
+@_transparent
+func vexp2(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let magic = SIMD8<Float>(repeating: 12_582_912.0)  // 1.5·2^23: adding it rounds to an integer in the low bits
+    let xc = vmax(x, SIMD8(repeating: -127))
+    let t = xc + magic
+    let f = xc - (t - magic)
+    var p = SIMD8<Float>(repeating: 1.534_581_2e-4)
+    p = SIMD8(repeating: 1.339_993_1e-3).addingProduct(p, f)
+    p = SIMD8(repeating: 9.618_489_1e-3).addingProduct(p, f)
+    p = SIMD8(repeating: 5.550_328_6e-2).addingProduct(p, f)
+    p = SIMD8(repeating: 2.402_264_6e-1).addingProduct(p, f)
+    p = SIMD8(repeating: 6.931_471_8e-1).addingProduct(p, f)
+    p = SIMD8(repeating: 1).addingProduct(p, f)
+    // t's low bits hold n + 0x40_0000; (n + 127) << 23 is 2^n as a float (0 for n = −127).
+    let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &+ (127 - 0x4B40_0000)) &<< 23
+    return p * unsafeBitCast(bits, to: SIMD8<Float>.self)
+}
+
+/// log₂e, the factor that turns a natural-log exponent into the base-2 one `vexp2` takes.
+let log2e: Float = 1.442_695_04
+
 /// Scalar e^x by the same algorithm (used for tails so results do not depend on alignment).
 @inline(__always)
 func sexp(_ x: Float) -> Float {
     vexp(SIMD8(repeating: x))[0]
+}
+
+/// Scalar 2^x by the algorithm of `vexp2` (tails of the softmax rows).
+@inline(__always)
+func sexp2(_ x: Float) -> Float {
+    vexp2(SIMD8(repeating: x))[0]
 }

@@ -126,6 +126,17 @@ struct AttentionCase {
                 }
             }
         }
+        // Tiles must be multiples of 16 (the packed key panels' width).
+        for (tile, keyTile) in [(24, 32), (16, 40)] {
+            var wide = [Float](repeating: 0, count: Attention.workspaceFloats(maxTokens: 4, heads: 1, headDim: 8, tile: 48,
+                                                                              keyTile: 48))
+            #expect(throws: DDError.self) {
+                try wide.withUnsafeMutableBufferPointer {
+                    try Attention.forward(q: c.q, k: c.k, v: c.v, out: &out, lse: &lse, segmentStarts: [0, 4], heads: 1,
+                                          headDim: 8, scale: 1, workspace: $0, tile: tile, keyTile: keyTile)
+                }
+            }
+        }
         var small = [Float](repeating: 0, count: 10)
         #expect(throws: DDError.self) {
             try small.withUnsafeMutableBufferPointer {

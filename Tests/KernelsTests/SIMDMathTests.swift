@@ -22,6 +22,26 @@ import Testing
         }
     }
 
+    /// The base-2 exp against Foundation's Double exp2 on 200,001 points of [-130, 127]: relative error below
+    /// 2 ulp (2.4e-7) where 2^x is a normal float, exactly 0 at or below -127, -inf → 0 and NaN → NaN.
+    @Test func vectorExp2Accuracy() {
+        var worst = 0.0
+        for i in 0...200_000 {
+            let x = Float(-130 + 257 * Double(i) / 200_000)
+            let got = Double(sexp2(x)), want = Foundation.exp2(Double(x))
+            if x <= -127 { #expect(got == 0, "x = \(x)"); continue }
+            if want < Double(Float.leastNormalMagnitude) { continue }
+            worst = max(worst, abs(got - want) / want)
+        }
+        #expect(worst < 2.4e-7, "worst relative error \(worst)")
+        #expect(sexp2(-.infinity) == 0 && sexp2(.nan).isNaN && sexp2(0) == 1 && sexp2(10) == 1024)
+        let xs: [Float] = [0, 1, -1, 0.5, -0.5, -20.25, 3.75, -126.2]
+        let v = vexp2(SIMD8<Float>(xs))
+        for (i, x) in xs.enumerated() {
+            #expect(abs(Double(v[i]) - Foundation.exp2(Double(x))) / Foundation.exp2(Double(x)) < 2.4e-7, "x = \(x)")
+        }
+    }
+
     /// The compare-and-blend max and horizontal max against the scalar definitions.
     @Test func maxHelpers() {
         let a = SIMD8<Float>(1, -2, 3, -4, 5, -6, 7, -8), b = SIMD8<Float>(0, 0, 4, -5, 5, -7, 9, 0)

@@ -153,7 +153,7 @@ private func benchBatch(sequences: Int, length: Int, vocab: Int, seed: UInt64) -
 }
 
 /// FLOP/s of a 2048×2048×2048 cblas_sgemm (about 17 GFLOP), best of three, by wall clock and by thread CPU time.
-private func measureSgemm() -> (wall: Double, cpu: Double) {
+func measureSgemm() -> (wall: Double, cpu: Double) {
     let n = 2048
     let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n), b = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
     let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
