@@ -13,7 +13,8 @@ let benchAttentionPart = Subcommand(
     --repeat) with q, k, v the columns of one [T, 3·H·D] tensor as in the model, and prints GFLOP/s two ways:
     executed (forward 2 and backward 5 products of 2·D FLOPs per causal pair: the backward recomputes QKᵀ) and
     credited as in `bench step` (backward = 2× forward, 6 products in all), each as a ratio to 2048³ sgemm
-    timed right before the row.
+    timed right before the row. Then times the three tile-product shapes (QKᵀ, PV, PᵀdO at these tiles) on the
+    attention micro-kernel and through cblas_sgemm on the same operands, and prints their ratio.
 
     options:
       --lengths LIST    sequence lengths [64,256,1024,4096]
@@ -69,9 +70,23 @@ let benchAttentionPart = Subcommand(
                   + fixed(executed / sgemm, 2).leftPadded(12) + fixed(credited / sgemm, 2).leftPadded(12))
         }
     }
+    let products = KernelBench.tileProducts(headDim: headDim, tile: tile, keyTile: keyTile, repeats: repeats)
     if json {
+        let productRows: [JSON] = products.map {
+            .obj(["name": .string($0.name), "m": .int($0.m), "n": .int($0.n), "k": .int($0.k),
+                  "micro_kernel_flops_per_s": .number($0.microKernelFlopsPerSecond),
+                  "sgemm_flops_per_s": .number($0.sgemmFlopsPerSecond),
+                  "ratio_micro_kernel_to_sgemm": .number($0.microKernelFlopsPerSecond / $0.sgemmFlopsPerSecond)])
+        }
         print(JSON.object([("heads", .int(heads)), ("head_dim", .int(headDim)), ("tile", .int(tile)), ("key_tile", .int(keyTile)),
-                           ("threads", .int(threads)), ("rows", .array(rows))]).compact)
+                           ("threads", .int(threads)), ("rows", .array(rows)), ("tile_products", .array(productRows))]).compact)
+    } else {
+        print("\ntile products (GFLOP/s): micro-kernel vs cblas_sgemm on the same operands")
+        for t in products {
+            print("  \(t.name) [\(t.m)×\(t.k)]·[\(t.k)×\(t.n)]".padded(30)
+                  + fixed(t.microKernelFlopsPerSecond / 1e9, 1).leftPadded(8) + fixed(t.sgemmFlopsPerSecond / 1e9, 1).leftPadded(8)
+                  + "  ratio " + fixed(t.microKernelFlopsPerSecond / t.sgemmFlopsPerSecond, 2))
+        }
     }
     return 0
 }
