@@ -25,7 +25,9 @@ import Support
 /// in strips of `diagonalStrip` rows and is the only place a mask is applied.
 public enum Attention {
     /// Query rows per tile used unless the caller picks another (a multiple of 16, and of the micro-kernel's
-    /// 6 rows). Measured at D = 64 on Zen 4, one thread, l = 4096: see `ddtrain bench attention --tile`.
+    /// 6 rows). Measured with `ddtrain bench attention` (D = 64, 6 heads, 2 × 4,096 tokens, Zen 4, one thread),
+    /// forward+backward as a fraction of sgemm, credited FLOPs: 96 × 512 0.76, 48 × 512 0.74, 192 × 512 0.73,
+    /// 96 × 256 0.75, 144 × 384 0.75, 96 × 1024 0.67 (the 96 × 1024 score tiles no longer stay in L2).
     public static let defaultTile = 96
     /// Keys per tile used unless the caller picks another (a multiple of 16). A 96 × 512 score tile is 192 KiB
     /// and stays in L2 next to the key panels it is computed from.
@@ -195,8 +197,8 @@ public enum Attention {
     }
 
     /// Query rows [r0, r0+rows) against keys [c0, c0+cols) (c0 a multiple of 16) of one (segment, head):
-    /// recompute P from the saved lse, then dV += Pᵀ·dO, dS = P∘(dO·Vᵀ − D), dQ += scale·dS·K,
-    /// dK += scale·dSᵀ·Q.
+    /// S = scale·Q·Kᵀ and dP = dO·Vᵀ, then P = exp(S − lse) and dS = P∘(dP − D) in one sweep, then
+    /// dV += Pᵀ·dO, dQ += scale·dS·K, dK += scale·dSᵀ·Q.
     @inline(__always)
     static func backwardBlock(_ h: GradPanels, r0: Int, rows: Int, c0: Int, cols: Int,
                               p: UnsafeMutablePointer<Float>, dp: UnsafeMutablePointer<Float>, ld: Int) {
@@ -204,13 +206,12 @@ public enum Attention {
         let qi = h.q + r0 * d, doi = h.dout + r0 * d
         tileProduct(m: rows, n: cols, k: d, alpha: h.scale, a: qi, aRow: d, aDepth: 1,
                     b: h.kPacked + c0 * d, ldb: 16, bPanel: 16 * d, c: p, ldc: ld, accumulate: false)
-        probabilityTile(s: p, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0, lse: h.lse + r0 * h.heads, lseStride: h.heads)
-        tileProduct(m: cols, n: d, k: rows, alpha: 1, a: p, aRow: 1, aDepth: ld,
-                    b: doi, ldb: d, bPanel: 16, c: h.dv + c0 * d, ldc: d, accumulate: true)
         tileProduct(m: rows, n: cols, k: d, alpha: 1, a: doi, aRow: d, aDepth: 1,
                     b: h.vPacked + c0 * d, ldb: 16, bPanel: 16 * d, c: dp, ldc: ld, accumulate: false)
-        scoreGradientTile(p: p, dp: dp, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0,
-                          delta: h.delta + r0 * h.heads, deltaStride: h.heads)
+        probabilityAndScoreGradientTile(s: p, dp: dp, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0,
+                                        lse: h.lse + r0 * h.heads, delta: h.delta + r0 * h.heads, stride: h.heads)
+        tileProduct(m: cols, n: d, k: rows, alpha: 1, a: p, aRow: 1, aDepth: ld,
+                    b: doi, ldb: d, bPanel: 16, c: h.dv + c0 * d, ldc: d, accumulate: true)
         tileProduct(m: rows, n: d, k: cols, alpha: h.scale, a: dp, aRow: ld, aDepth: 1,
                     b: h.k + c0 * d, ldb: d, bPanel: 16, c: h.dq + r0 * d, ldc: d, accumulate: true)
         tileProduct(m: cols, n: d, k: rows, alpha: h.scale, a: dp, aRow: 1, aDepth: ld,

@@ -54,37 +54,36 @@ func onlineSoftmaxTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols:
     }
 }
 
-/// Backward recomputation of probabilities: P = exp(S − lse_row) on the valid prefix, 0 on the masked suffix.
-/// `lse` is strided (one value per token, `lseStride` apart, for the head being processed) and natural-log.
+/// Backward recomputation, in one sweep over a tile: P = exp(S − lse_row) in place of the scores in `s`, and
+/// dS = P ∘ (dP − D_row) in place of dP in `dp` (D_row = rowsum(dO ∘ O)). `lse` (natural-log) and `delta` are
+/// strided, one value per token `stride` apart for the head being processed. Masked entries come out 0 in both.
 @inline(never)
-func probabilityTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int, r0: Int, c0: Int,
-                     lse: UnsafePointer<Float>, lseStride: Int) {
+func probabilityAndScoreGradientTile(s: UnsafeMutablePointer<Float>, dp: UnsafeMutablePointer<Float>, ld: Int,
+                                     rows: Int, cols: Int, r0: Int, c0: Int, lse: UnsafePointer<Float>,
+                                     delta: UnsafePointer<Float>, stride: Int) {
     let scaleToBase2 = SIMD8<Float>(repeating: log2e)
     for r in 0..<rows {
-        let row = s + r * ld
+        let srow = s + r * ld, drow = dp + r * ld
         let valid = validPrefix(rowInSegment: r0 + r, firstKey: c0, cols: cols)
-        let shift = lse[r * lseStride] * log2e
-        let negShift = SIMD8<Float>(repeating: -shift)
+        let shift = lse[r * stride] * log2e, dr = delta[r * stride]
+        let negShift = SIMD8<Float>(repeating: -shift), dv = SIMD8<Float>(repeating: dr)
         var c = 0
-        while c + 8 <= valid { store8(vexp2(negShift.addingProduct(load8(row + c), scaleToBase2)), row + c); c += 8 }
-        while c < valid { row[c] = sexp2((-shift).addingProduct(row[c], log2e)); c += 1 }
-        if valid < cols { (row + valid).update(repeating: 0, count: cols - valid) }
-    }
-}
-
-/// dS = P ∘ (dP − D_row) in place in dp (D_row = rowsum(dO ∘ O), strided like lse). Masked entries have
-/// P = 0 and come out 0, so the valid prefix is enough to bound the work.
-@inline(never)
-func scoreGradientTile(p: UnsafePointer<Float>, dp: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int,
-                       r0: Int, c0: Int, delta: UnsafePointer<Float>, deltaStride: Int) {
-    for r in 0..<rows {
-        let prow = p + r * ld, drow = dp + r * ld
-        let valid = validPrefix(rowInSegment: r0 + r, firstKey: c0, cols: cols)
-        let dr = delta[r * deltaStride]
-        var c = 0
-        while c + 8 <= valid { store8(load8(prow + c) * (load8(drow + c) - dr), drow + c); c += 8 }
-        while c < valid { drow[c] = prow[c] * (drow[c] - dr); c += 1 }
-        if valid < cols { (drow + valid).update(repeating: 0, count: cols - valid) }
+        while c + 8 <= valid {
+            let p = vexp2(negShift.addingProduct(load8(srow + c), scaleToBase2))
+            store8(p, srow + c)
+            store8(p * (load8(drow + c) - dv), drow + c)
+            c += 8
+        }
+        while c < valid {
+            let p = sexp2((-shift).addingProduct(srow[c], log2e))
+            srow[c] = p
+            drow[c] = p * (drow[c] - dr)
+            c += 1
+        }
+        if valid < cols {
+            (srow + valid).update(repeating: 0, count: cols - valid)
+            (drow + valid).update(repeating: 0, count: cols - valid)
+        }
     }
 }
 
