@@ -37,7 +37,7 @@ import TestSupport
             let executed = row["ratio_to_sgemm_executed"]?.doubleValue ?? 0, credited = row["ratio_to_sgemm_credited"]?.doubleValue ?? 0
             #expect(executed > 0 && abs(credited - executed * 6 / 7) < 1e-9 * executed)
         }
-        let step = try MPIRunner.ddtrain(["bench", "step", "--set", "layers=1", "--set", "dim=32", "--set", "heads=2",
+        let step = try MPIRunner.ddtrain(["bench", "step", "--models", "small", "--set", "layers=1", "--set", "dim=32", "--set", "heads=2",
                                           "--lengths", "16,64", "--tokens", "64", "--skip-memory", "--json"])
         #expect(step.status == 0, "\(step.stderr)")
         let s = try JSONParser.parse(step.stdout)

@@ -20,7 +20,8 @@ let benchStepPart = Subcommand(
     Then compares peak memory of one 8,192-token sequence with eight 1,024-token sequences.
 
     options:
-      --models LIST     small (6 layers, 384 wide, 6 heads, vocab 257) and/or gpt2 (12, 768, 12, vocab 50257) [small]
+      --models LIST     small (6 layers, 384 wide, 6 heads, vocab 257) and/or gpt2 (12, 768, 12, vocab 50257)
+                        [small,gpt2; gpt2 takes ~1 min a step on one core, --models small is the quick run]
       --set KEY=VALUE   override a model key for every model (e.g. --set qk_norm=true, --set model.mlp=gelu); repeatable
       --lengths LIST    sequence lengths [64,256,1024,4096]
       --tokens N        tokens per step [8192]
@@ -52,7 +53,7 @@ let benchStepPart = Subcommand(
     if let bad = lengths.first(where: { $0 > tokens }) {
         throw DDError.usage("ddtrain \(cmd): length \(bad) exceeds --tokens \(tokens) (fix: raise --tokens or drop the length)")
     }
-    let models = (args.value("models") ?? "small").split(separator: ",").map(String.init)
+    let models = (args.value("models") ?? "small,gpt2").split(separator: ",").map(String.init)
     let json = args.flag("json")
     Matmul.setThreads(threads)
 
