@@ -166,7 +166,9 @@ public enum Attention {
                 packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
                 packPanels(v + base, stride: rowStride, count: length, width: d, into: vp)
                 gatherRows(dout + outBase, stride: outStride, rows: length, width: d, into: doh)
-                for gradient in [dqh, dkh, dvh] { Vector.zero(gradient, count: length * d) }
+                Vector.zero(dqh, count: length * d)
+                Vector.zero(dkh, count: length * d)
+                Vector.zero(dvh, count: length * d)
                 let view = GradPanels(q: qh, k: kh, kPacked: kp, vPacked: vp, dout: doh, dq: dqh, dk: dkh, dv: dvh,
                                       lse: lse + start * heads + h, delta: delta + start * heads + h, heads: heads,
                                       d: d, scale: scale)
@@ -249,7 +251,9 @@ public enum Attention {
 
     /// Length of the longest segment (0 for an all-empty list).
     static func longestSegment(_ starts: [Int]) -> Int {
-        zip(starts.dropFirst(), starts).map { $0 - $1 }.max() ?? 0
+        var longest = 0
+        for i in 1..<max(1, starts.count) { longest = max(longest, starts[i] - starts[i - 1]) }
+        return longest
     }
 
     /// The row stride of q, k, v (and their gradients): H·D unless the caller passes a wider one.
