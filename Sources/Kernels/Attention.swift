@@ -45,6 +45,10 @@ public enum Attention {
             backwardWorkspace(maxTokens, heads, headDim, tile, keyTile, longest: maxTokens))
     }
 
+    /// Row stride of a score tile `columns` wide: 16 floats more, so that walking down a column (the transposed
+    /// reads of PᵀdO and dSᵀQ) does not land every row in the same L1 sets, as a power-of-two stride does.
+    static func tileStride(_ columns: Int) -> Int { columns + 16 }
+
     /// Floats of one panel for a segment of `longest` tokens: packed 16-key panels, or row-major with 16 floats
     /// of slack (`tileProduct` reads whole 16-column panels of B).
     static func panelFloats(_ longest: Int, _ headDim: Int) -> Int {
@@ -53,13 +57,13 @@ public enum Attention {
     /// Score tile (tile × max(tile, keyTile): diagonal strips reach tile keys), output accumulator, running
     /// max and running sum, and the q, packed k and v panels of the longest segment.
     static func forwardWorkspace(_ tile: Int, _ keyTile: Int, _ headDim: Int, longest: Int) -> Int {
-        tile * max(tile, keyTile) + tile * headDim + 2 * tile + 3 * panelFloats(longest, headDim)
+        tile * tileStride(max(tile, keyTile)) + tile * headDim + 2 * tile + 3 * panelFloats(longest, headDim)
     }
     /// Probability tile, score-gradient tile, D = rowsum(dO∘O) for every token and head, and the q, k, packed k,
     /// packed v, dO, dQ, dK, dV panels of the longest segment.
     static func backwardWorkspace(_ tokens: Int, _ heads: Int, _ headDim: Int, _ tile: Int, _ keyTile: Int,
                                   longest: Int) -> Int {
-        2 * tile * keyTile + tokens * heads + 8 * panelFloats(longest, headDim)
+        2 * tile * tileStride(keyTile) + tokens * heads + 8 * panelFloats(longest, headDim)
     }
 
     /// out = softmax(scale·QKᵀ + causal segment mask)·V per head; lse[t, h] = log Σ_j exp(scale·q_t·k_j).
@@ -72,7 +76,7 @@ public enum Attention {
         let longest = longestSegment(segmentStarts)
         try checkWorkspace(workspace, need: forwardWorkspace(tile, keyTile, headDim, longest: longest), tokens: tokens,
                            heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
-        let d = headDim, outStride = heads * headDim, ld = max(tile, keyTile), strip = min(diagonalStrip, tile)
+        let d = headDim, outStride = heads * headDim, ld = tileStride(max(tile, keyTile)), strip = min(diagonalStrip, tile)
         let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
         let s = workspace.baseAddress!
         let o = s + tile * ld, m = o + tile * d, l = m + tile
@@ -149,7 +153,8 @@ public enum Attention {
         let d = headDim, outStride = heads * headDim, strip = min(diagonalStrip, tile)
         let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
         // Blocks have at most `tile` rows (strips are no taller) and at most `keyTile` columns.
-        let p = workspace.baseAddress!, dp = p + tile * keyTile, delta = dp + tile * keyTile
+        let ld = tileStride(keyTile)
+        let p = workspace.baseAddress!, dp = p + tile * ld, delta = dp + tile * ld
         let panel = panelFloats(longest, d)
         let qh = delta + tokens * heads, kh = qh + panel, kp = kh + panel, vp = kp + panel, doh = vp + panel
         let dqh = doh + panel, dkh = dqh + panel, dvh = dkh + panel
@@ -179,14 +184,14 @@ public enum Attention {
                     var s0 = 0
                     while s0 < bc {
                         let sr = min(strip, bc - s0)
-                        backwardBlock(view, r0: c0 + s0, rows: sr, c0: c0, cols: s0 + sr, p: p, dp: dp, ld: keyTile)
+                        backwardBlock(view, r0: c0 + s0, rows: sr, c0: c0, cols: s0 + sr, p: p, dp: dp, ld: ld)
                         s0 += sr
                     }
                     // Later rows see every key of the tile: whole query tiles, no mask.
                     var r0 = c0 + bc
                     while r0 < length {
                         let br = min(tile, length - r0)
-                        backwardBlock(view, r0: r0, rows: br, c0: c0, cols: bc, p: p, dp: dp, ld: keyTile)
+                        backwardBlock(view, r0: r0, rows: br, c0: c0, cols: bc, p: p, dp: dp, ld: ld)
                         r0 += br
                     }
                     c0 += bc

@@ -43,6 +43,7 @@ import TestSupport
         let s = try JSONParser.parse(step.stdout)
         let stepRows = s["models"]?.arrayValue?.first?["rows"]?.arrayValue ?? []
         #expect(stepRows.count == 2 && stepRows.allSatisfy { ($0["ratio_to_sgemm"]?.doubleValue ?? 0) > 0 })
+        #expect(stepRows.allSatisfy { $0["timed_steps"]?.intValue == 3 }, "fast steps are timed three times by default")
     }
 
     @Test(arguments: [["frobnicate"], ["train", "--no-such-flag"], ["env", "--json=1"], ["bench", "nothing"], ["train", "--config"],
