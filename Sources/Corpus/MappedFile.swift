@@ -14,13 +14,8 @@ public final class MappedFile: @unchecked Sendable {
     /// Maps `path` read-only; throws naming the file when it cannot be opened or mapped.
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw AtomicFile.ioError(path, "cannot open") }
+        let (fd, size) = try FileIO.openForReading(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw AtomicFile.ioError(path, "cannot stat") }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw DDError.file(path, "is a folder, not a file", fix: "name a file") }
-        let size = Int(st.st_size)
         if size == 0 {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return

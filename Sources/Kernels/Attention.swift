@@ -86,9 +86,9 @@ public enum Attention {
             let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
             for h in 0..<heads {
                 let base = start * rowStride + h * d, outBase = start * outStride + h * d
-                gatherRows(q + base, stride: rowStride, rows: length, width: d, into: qh)
+                copyRows(q + base, stride: rowStride, rows: length, width: d, into: qh, stride: d)
                 packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
-                gatherRows(v + base, stride: rowStride, rows: length, width: d, into: vh)
+                copyRows(v + base, stride: rowStride, rows: length, width: d, into: vh, stride: d)
                 let view = HeadPanels(q: qh, kPacked: kp, v: vh, d: d, scale: scale)
                 var r0 = 0
                 while r0 < length {
@@ -166,11 +166,11 @@ public enum Attention {
             let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
             for h in 0..<heads {
                 let base = start * rowStride + h * d, outBase = start * outStride + h * d
-                gatherRows(q + base, stride: rowStride, rows: length, width: d, into: qh)
-                gatherRows(k + base, stride: rowStride, rows: length, width: d, into: kh)
+                copyRows(q + base, stride: rowStride, rows: length, width: d, into: qh, stride: d)
+                copyRows(k + base, stride: rowStride, rows: length, width: d, into: kh, stride: d)
                 packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
                 packPanels(v + base, stride: rowStride, count: length, width: d, into: vp)
-                gatherRows(dout + outBase, stride: outStride, rows: length, width: d, into: doh)
+                copyRows(dout + outBase, stride: outStride, rows: length, width: d, into: doh, stride: d)
                 Vector.zero(dqh, count: length * d)
                 Vector.zero(dkh, count: length * d)
                 Vector.zero(dvh, count: length * d)
@@ -196,9 +196,9 @@ public enum Attention {
                     }
                     c0 += bc
                 }
-                scatterRows(dqh, rows: length, width: d, into: dq + base, stride: rowStride)
-                scatterRows(dkh, rows: length, width: d, into: dk + base, stride: rowStride)
-                scatterRows(dvh, rows: length, width: d, into: dv + base, stride: rowStride)
+                copyRows(dqh, stride: d, rows: length, width: d, into: dq + base, stride: rowStride)
+                copyRows(dkh, stride: d, rows: length, width: d, into: dk + base, stride: rowStride)
+                copyRows(dvh, stride: d, rows: length, width: d, into: dv + base, stride: rowStride)
             }
         }
     }

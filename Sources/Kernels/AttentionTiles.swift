@@ -87,14 +87,10 @@ func probabilityAndScoreGradientTile(s: UnsafeMutablePointer<Float>, dp: UnsafeM
     }
 }
 
-/// Copies `rows` rows of `width` floats, `stride` apart at `source`, into a contiguous [rows, width] panel.
+/// Copies `rows` rows of `width` floats from rows `sourceStride` apart to rows `destinationStride` apart: a head's
+/// strided rows into its contiguous panel (destinationStride = width) and back.
 @inline(__always)
-func gatherRows(_ source: UnsafePointer<Float>, stride: Int, rows: Int, width: Int, into panel: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows { (panel + r * width).update(from: source + r * stride, count: width) }
-}
-
-/// Writes a contiguous [rows, width] panel back to rows `stride` apart at `destination` (the inverse of `gatherRows`).
-@inline(__always)
-func scatterRows(_ panel: UnsafePointer<Float>, rows: Int, width: Int, into destination: UnsafeMutablePointer<Float>, stride: Int) {
-    for r in 0..<rows { (destination + r * stride).update(from: panel + r * width, count: width) }
+func copyRows(_ source: UnsafePointer<Float>, stride sourceStride: Int, rows: Int, width: Int,
+              into destination: UnsafeMutablePointer<Float>, stride destinationStride: Int) {
+    for r in 0..<rows { (destination + r * destinationStride).update(from: source + r * sourceStride, count: width) }
 }

@@ -5,7 +5,7 @@
 // thread (OpenBLAS 0.3 picks its HASWELL kernel there): OpenBLAS's operand copies took 8–12% of attention time,
 // and on the three shapes below OpenBLAS ran at 113–117 GFLOP/s where this kernel runs at 125–127 GFLOP/s (the
 // 2048³ sgemm reference: ~120). The key and value operands are laid out once per (segment, head) by the caller
-// (`packPanels`, `gatherRows`) and reused by every query tile.
+// (`packPanels`, `copyRows`) and reused by every query tile.
 //
 // One kernel covers all three shapes through strides: C[6 × 16] (+)= alpha · A[6 × k] · B[k × 16], with
 // A(i, kk) = a[i·aRow + kk·aDepth] (so A may be read transposed) and B given as 16-column panels whose rows are

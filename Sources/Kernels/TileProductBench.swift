@@ -39,26 +39,27 @@ extension KernelBench {
             }
             return flops * Double(calls) / best
         }
-        let scores = 2.0 * Double(tile * keyTile * d)
+        // All three shapes multiply the same tile × keyTile × D volume.
+        let flopsPerProduct = 2.0 * Double(tile * keyTile * d)
         return [
-            TileProductTiming(name: "QKᵀ", m: tile, n: keyTile, k: d, microKernelFlopsPerSecond: rate(scores) { i in
+            TileProductTiming(name: "QKᵀ", m: tile, n: keyTile, k: d, microKernelFlopsPerSecond: rate(flopsPerProduct) { i in
                 tileProduct(m: tile, n: keyTile, k: d, alpha: 0.125, a: q + rowOffset(i) * d, aRow: d, aDepth: 1,
                             b: kPacked + keyOffset(i) * d, ldb: 16, bPanel: 16 * d, c: c, ldc: keyTile, accumulate: false)
-            }, sgemmFlopsPerSecond: rate(scores) { i in
+            }, sgemmFlopsPerSecond: rate(flopsPerProduct) { i in
                 Matmul.gemm(transB: true, m: tile, n: keyTile, k: d, alpha: 0.125, a: q + rowOffset(i) * d, lda: d,
                             b: k + keyOffset(i) * d, ldb: d, beta: 0, c: c, ldc: keyTile)
             }),
-            TileProductTiming(name: "PV", m: tile, n: d, k: keyTile, microKernelFlopsPerSecond: rate(scores) { i in
+            TileProductTiming(name: "PV", m: tile, n: d, k: keyTile, microKernelFlopsPerSecond: rate(flopsPerProduct) { i in
                 tileProduct(m: tile, n: d, k: keyTile, alpha: 1, a: p, aRow: keyTile, aDepth: 1, b: k + keyOffset(i) * d,
                             ldb: d, bPanel: 16, c: c, ldc: d, accumulate: true)
-            }, sgemmFlopsPerSecond: rate(scores) { i in
+            }, sgemmFlopsPerSecond: rate(flopsPerProduct) { i in
                 Matmul.gemm(m: tile, n: d, k: keyTile, a: p, lda: keyTile, b: k + keyOffset(i) * d, ldb: d, beta: 1,
                             c: c, ldc: d)
             }),
-            TileProductTiming(name: "PᵀdO", m: keyTile, n: d, k: tile, microKernelFlopsPerSecond: rate(scores) { i in
+            TileProductTiming(name: "PᵀdO", m: keyTile, n: d, k: tile, microKernelFlopsPerSecond: rate(flopsPerProduct) { i in
                 tileProduct(m: keyTile, n: d, k: tile, alpha: 1, a: p, aRow: 1, aDepth: keyTile, b: q + rowOffset(i) * d,
                             ldb: d, bPanel: 16, c: c, ldc: d, accumulate: true)
-            }, sgemmFlopsPerSecond: rate(scores) { i in
+            }, sgemmFlopsPerSecond: rate(flopsPerProduct) { i in
                 Matmul.gemm(transA: true, m: keyTile, n: d, k: tile, a: p, lda: keyTile, b: q + rowOffset(i) * d, ldb: d,
                             beta: 1, c: c, ldc: d)
             }),

@@ -4,16 +4,26 @@ import Glibc
 
 /// Small file helpers with errors that name the file.
 public enum FileIO {
-    /// The whole file as bytes.
-    public static func readAll(_ path: String) throws -> [UInt8] {
+    /// Opens `path` read-only (close-on-exec) and returns the descriptor, which the caller closes, with the size
+    /// fstat reports; throws naming the file when it cannot be opened or stat'ed, or is a folder.
+    public static func openForReading(_ path: String) throws -> (descriptor: Int32, size: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw AtomicFile.ioError(path, "cannot open") }
-        defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw AtomicFile.ioError(path, "cannot stat") }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw DDError.file(path, "is a folder, not a file", fix: "name a file") }
-        // st_size is a hint only: files under /proc report 0, so read until end of file.
-        var out = [UInt8](repeating: 0, count: max(Int(st.st_size), 4096))
+        guard fstat(fd, &st) == 0 else { close(fd); throw AtomicFile.ioError(path, "cannot stat") }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw DDError.file(path, "is a folder, not a file", fix: "name a file")
+        }
+        return (fd, Int(st.st_size))
+    }
+
+    /// The whole file as bytes.
+    public static func readAll(_ path: String) throws -> [UInt8] {
+        let (fd, size) = try openForReading(path)
+        defer { close(fd) }
+        // The size is a hint only: files under /proc report 0, so read until end of file.
+        var out = [UInt8](repeating: 0, count: max(size, 4096))
         var done = 0
         while true {
             if done == out.count { out.append(contentsOf: [UInt8](repeating: 0, count: out.count)) }

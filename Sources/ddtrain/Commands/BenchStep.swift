@@ -92,10 +92,10 @@ let benchStepPart = Subcommand(
             while timed < repeats && (timed == 0 || monotonicSeconds() - started < 60) {
                 let reference = measureSgemm()
                 sgemm = (max(sgemm.wall, reference.wall), max(sgemm.cpu, reference.cpu))
-                let t0 = monotonicSeconds(), c0 = threadCPUSeconds()
+                let t0 = monotonicSeconds(), c0 = KernelBench.threadSeconds()
                 _ = try model.forwardBackward(batch, zLoss: 1e-4)
                 best = min(best, monotonicSeconds() - t0)
-                bestCPU = min(bestCPU, threadCPUSeconds() - c0)
+                bestCPU = min(bestCPU, KernelBench.threadSeconds() - c0)
                 timed += 1
             }
             let work = model.trainingFLOPs(segmentLengths: batch.segmentLengths)
@@ -172,20 +172,13 @@ func measureSgemm() -> (wall: Double, cpu: Double) {
     for i in 0..<(n * n) { a[i] = Float(rng.nextDouble() - 0.5); b[i] = Float(rng.nextDouble() - 0.5) }
     var best = Double.infinity, bestCPU = Double.infinity
     for _ in 0..<3 {
-        let t0 = monotonicSeconds(), c0 = threadCPUSeconds()
+        let t0 = monotonicSeconds(), c0 = KernelBench.threadSeconds()
         Matmul.gemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: c, ldc: n)
         best = min(best, monotonicSeconds() - t0)
-        bestCPU = min(bestCPU, threadCPUSeconds() - c0)
+        bestCPU = min(bestCPU, KernelBench.threadSeconds() - c0)
     }
     let work = 2 * Double(n * n * n)
     return (work / best, work / bestCPU)
-}
-
-/// CPU seconds used by the calling thread (single-threaded OpenBLAS runs here), blind to time spent descheduled.
-private func threadCPUSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 /// Peak RSS during a step of one 8,192-token sequence and of eight 1,024-token sequences (the kernel's peak counter
