@@ -18,7 +18,10 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Support"),
-        .target(name: "Kernels", dependencies: ["COpenBLAS", "Support"], swiftSettings: fastMath),
+        // Kernels chosen at run time per CPU (AVX-512, AVX512-BF16, AMX): each variant carries its own
+        // __attribute__((target(...))), so the target as a whole stays portable to any x86-64.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Kernels", dependencies: ["CKernels", "COpenBLAS", "Support"], swiftSettings: fastMath),
         .target(name: "Transformer", dependencies: ["Kernels", "Support", "COpenBLAS"], swiftSettings: fastMath),
         .target(name: "Corpus", dependencies: ["Support"], swiftSettings: fastMath),
         .target(name: "Curriculum", dependencies: ["Corpus", "Support"], swiftSettings: fastMath),

@@ -1,3 +1,5 @@
+import CKernels
+
 // The matrix products inside attention tiles, on a register-blocked SIMD micro-kernel instead of cblas_sgemm.
 //
 // Attention's products are small (a 96 × 512 score tile over D = 64, or D-wide accumulations over 512 keys) and
@@ -15,6 +17,9 @@
 
 /// C[m, n] = alpha · A·B, or C += alpha · A·B with `accumulate`; C row-major with leading dimension ldc.
 ///
+/// Runs the AVX-512 variant (`dd_tile_product_f32_avx512`, 6 × 64 block on 32 zmm registers) at kernel level
+/// avx512 and above, this file's AVX2 block below it (`KernelDispatch.level`); both have the contract below.
+///
 /// A(i, kk) = a[i·aRow + kk·aDepth]; B's 16-column panel p starts at b + p·bPanel with its row kk at + kk·ldb.
 /// Reads: every A(i, kk) for i < m, kk < k, and all 16 columns of each B panel touched (columns ≥ n of the last
 /// panel are read and ignored, so B must be readable up to there: pad row-major operands by 16 floats).
@@ -23,6 +28,10 @@
 func tileProduct(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, aRow: Int, aDepth: Int,
                  b: UnsafePointer<Float>, ldb: Int, bPanel: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                  accumulate: Bool) {
+    if KernelDispatch.level >= .avx512 {
+        dd_tile_product_f32_avx512(m, n, k, alpha, a, aRow, aDepth, b, ldb, bPanel, c, ldc, accumulate ? 1 : 0)
+        return
+    }
     var i = 0
     while i < m {
         let rows = min(6, m - i)

@@ -58,6 +58,9 @@ public struct RunConfig: Equatable {
     public var gradBucketMB = 8.0
     /// OpenBLAS threads per rank (1 under mpirun with one rank per core).
     public var threads = 1
+    /// Arithmetic of the matrix products: fp32, bf16 (bf16 operands, fp32 accumulation, fp32 master weights) or
+    /// auto (bf16 where this CPU's bf16 kernel beats fp32 sgemm; see docs/kernels.md).
+    public var precision = PrecisionSetting.auto
     /// Stop after this many steps even if the curriculum has more (0: run the whole curriculum).
     public var maxSteps = 0
     /// Stall watchdog: end the job when a rank waits longer than this in one collective, naming the ranks that
@@ -77,6 +80,8 @@ public struct RunConfig: Equatable {
         c.zero1 = try r.bool("zero1", default: c.zero1)
         c.gradBucketMB = try r.double("grad_bucket_mb", default: c.gradBucketMB, min: 0.01)
         c.threads = try r.int("threads", default: c.threads, min: 1, max: 256)
+        c.precision = PrecisionSetting(rawValue: try r.choice("precision", PrecisionSetting.allCases.map(\.rawValue),
+                                                              default: c.precision.rawValue))!
         c.maxSteps = try r.int("max_steps", default: c.maxSteps, min: 0)
         c.watchdogSeconds = try r.double("watchdog_s", default: c.watchdogSeconds, min: 0)
         try r.finish()
@@ -86,7 +91,8 @@ public struct RunConfig: Equatable {
     public var json: JSON {
         .obj(["seed": .int(seed), "checkpoint_every": .int(checkpointEvery), "keep_checkpoints": .int(keepCheckpoints),
               "eval_every": .int(evalEvery), "log_every": .int(logEvery), "zero1": .bool(zero1),
-              "grad_bucket_mb": .number(gradBucketMB), "threads": .int(threads), "max_steps": .int(maxSteps),
+              "grad_bucket_mb": .number(gradBucketMB), "threads": .int(threads), "precision": .string(precision.rawValue),
+              "max_steps": .int(maxSteps),
               "watchdog_s": .number(watchdogSeconds)])
     }
 }

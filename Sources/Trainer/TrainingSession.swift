@@ -85,6 +85,9 @@ public final class TrainingSession {
         let stepTokens = config.curriculum.tokensPerStep
         let perRank = comm.size == 1 ? stepTokens : min(stepTokens, 2 * ((stepTokens + comm.size - 1) / comm.size) + maxSequence)
         model = try Model(config: modelConfig, maxTokens: max(perRank, maxSequence) + maxSequence, seed: UInt64(config.run.seed))
+        let (precision, why) = try PrecisionChoice.resolve(config.run.precision, model: modelConfig, comm: comm)
+        try model.setPrecision(precision)
+        Log.info("precision \(precision.rawValue) (\(why)); CPU \(CPUFeatures.current.model), kernel level \(KernelDispatch.level.name)")
         let adam = AdamWConfig(beta1: Float(config.optim.beta1), beta2: Float(config.optim.beta2), eps: Float(config.optim.eps),
                                weightDecay: Float(config.optim.weightDecay),
                                excludeNormsAndEmbeddings: !config.optim.decayNormsAndEmbeddings)
@@ -175,12 +178,12 @@ public final class TrainingSession {
         try metrics?.write(lastEval)
         let elapsed = elapsedBefore + monotonicSeconds() - wallStart
         try saveCheckpoint(nextStep: totalSteps, elapsed: elapsed)
-        let summary = JSON.obj([
-            "run": .string(runDirectory), "steps": .int(totalSteps), "ranks": .int(comm.size), "tokens": .int(tokensSeen),
-            "wall_seconds": .number(elapsed), "tokens_per_s": .number(Double(tokensSeen) / max(elapsed, 1e-9)),
-            "final_train_loss": .number(lastLoss), "final_eval": lastEval,
-            "parameters": .int(model.layout.count),
-        ])
+        let summary = JSON.object([
+            ("run", .string(runDirectory)), ("steps", .int(totalSteps)), ("ranks", .int(comm.size)), ("tokens", .int(tokensSeen)),
+            ("wall_seconds", .number(elapsed)), ("tokens_per_s", .number(Double(tokensSeen) / max(elapsed, 1e-9))),
+            ("final_train_loss", .number(lastLoss)), ("final_eval", lastEval),
+            ("parameters", .int(model.layout.count)), ("precision", .string(model.precision.rawValue)),
+        ] + KernelDispatch.reportFields)
         if comm.rank == 0 { try AtomicFile.write(summary.pretty, to: runDirectory + "/summary.json") }
         return summary
     }

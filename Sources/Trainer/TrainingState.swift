@@ -1,4 +1,5 @@
 import Comm
+import Kernels
 import Curriculum
 import Support
 import Transformer
@@ -28,6 +29,7 @@ extension TrainingSession {
                 "config_hash": .string(config.identityHash), "model": modelConfig.toJSON(), "parameters": .int(n),
                 "tokens_seen": .int(tokensSeen), "elapsed_s": .number(elapsed), "optimizer_steps": .int(stepCount),
                 "speeds": .doubles(speeds.speeds), "cost_alpha": .number(partitioner.cost.alpha), "cost_beta": .number(partitioner.cost.beta), "seed": .int(config.run.seed), "zero1": .bool(config.run.zero1),
+                "precision": .string(model.precision.rawValue),
                 "tensors": .array(model.layout.tensors.map { .obj(["name": .string($0.name), "offset": .int($0.offset), "shape": .ints($0.shape)]) }),
             ])
             try m.withUnsafeBufferPointer { mb in
@@ -70,6 +72,7 @@ extension TrainingSession {
             throw DDError.file(path, "lacks the parameter or optimizer sections this model needs", fix: "use another checkpoint")
         }
         _ = params.withUnsafeBufferPointer { model.params.update(fromContentsOf: $0) }
+        try adoptSavedPrecision(h, path: path)
         if let optimizer {
             _ = m.withUnsafeBufferPointer { optimizer.m.update(fromContentsOf: $0) }
             _ = v.withUnsafeBufferPointer { optimizer.v.update(fromContentsOf: $0) }
@@ -120,5 +123,18 @@ extension TrainingSession {
         }
         _ = params.withUnsafeBufferPointer { model.params.update(fromContentsOf: $0) }
         Log.info("initialised the model from \(path)")
+    }
+
+    /// With train.precision auto, a resumed run keeps the precision it was saved with (so it continues exactly),
+    /// as long as this CPU runs it; the ranks agree because they all read the same checkpoint.
+    private func adoptSavedPrecision(_ header: JSON, path: String) throws {
+        guard config.run.precision == .auto, let name = header["precision"]?.stringValue,
+              let saved = Precision(rawValue: name), saved != model.precision else { return }
+        if saved == .bf16 && KernelDispatch.gemmBF16 == nil {
+            Log.warn("\(path) was trained in bf16 but this CPU has no bf16 kernel: continuing in fp32 (the loss trace will differ)")
+            return
+        }
+        try model.setPrecision(saved)
+        Log.info("precision \(saved.rawValue), as the checkpoint was trained (train.precision auto)")
     }
 }

@@ -31,6 +31,13 @@ public final class Model {
     let offsets: Offsets
     /// cos/sin of every position below maxTokens (longer positions fall back to computing the angles).
     let ropeTable: RoPETable
+    /// The arithmetic of the matrix products (`setPrecision`).
+    public internal(set) var precision: Precision = .fp32
+    /// Every Linear weight's place and shape, and in bf16 mode its packed copy.
+    var linears: LinearWeights
+    /// bf16 mode: the kernel and the weight-gradient products' packing scratch.
+    var bf16Kernel: BF16Kernel = .avx512
+    var bf16Scratch: UnsafeMutableBufferPointer<UInt16>?
 
     /// Builds the model with seeded parameters: normal(0, init_std) matrices and embedding, residual output projections
     /// (wo, w_down / w_proj) scaled by 1/sqrt(2·layers) as in GPT-2, norm gains 1.
@@ -43,6 +50,7 @@ public final class Model {
         self.maxTokens = maxTokens
         layout = ParameterLayout(config: config)
         offsets = Offsets(layout: layout, config: config)
+        linears = LinearWeights(offsets: offsets, config: config)
         params = .allocate(capacity: layout.count)
         grads = .allocate(capacity: layout.count)
         grads.initialize(repeating: 0)
@@ -60,6 +68,7 @@ public final class Model {
     deinit {
         params.deallocate(); grads.deallocate(); ids.deallocate(); targetIds.deallocate(); positions.deallocate()
         arena.release()
+        bf16Scratch?.deallocate()
     }
 
     /// Refills the parameters from `seed` (the same seed always gives the same model).
@@ -79,7 +88,10 @@ public final class Model {
     }
 
     /// Bytes held by parameters, gradients and the activation arena.
-    public var allocatedBytes: Int { 4 * (2 * layout.count + arena.floatCount) + 12 * maxTokens }
+    public var allocatedBytes: Int {
+        let bf16 = linears.all.reduce(0) { $0 + ($1.bf16?.elementCount ?? 0) } + (bf16Scratch?.count ?? 0)
+        return 4 * (2 * layout.count + arena.floatCount) + 12 * maxTokens + 2 * bf16
+    }
 
     /// Forward and backward over `batch`: `grads` is overwritten with the gradient of the summed loss (plus
     /// zLoss·logsumexp² per targeted token). `onGradientsReady` receives contiguous ranges of the flat buffer as soon
@@ -154,9 +166,10 @@ public final class Model {
         return out
     }
 
-    /// Copies the batch into the model's id buffers after checking it.
+    /// Copies the batch into the model's id buffers after checking it (and, in bf16 mode, packs the weights).
     func load(_ batch: PackedBatch) throws {
         try batch.validate(vocab: config.vocab, maxTokens: maxTokens)
+        packWeights()
         let T = batch.count
         for t in 0..<T {
             ids[t] = batch.tokens[t]

@@ -25,8 +25,7 @@ extension Model {
                                                      dlogits: arena.logits)
             total.sum += r.sum
             total.count += r.count
-            Linear.backward(x: arena.xnFinal + start * C, w: p(offsets.lmHead), dy: arena.logits, dx: arena.dTmp + start * C,
-                            dw: g(offsets.lmHead), tokens: n, inFeatures: C, outFeatures: V)
+            linearBackward(linears.head, x: arena.xnFinal + start * C, dy: arena.logits, dx: arena.dTmp + start * C, tokens: n)
         }
         normBackward(x: arena.xFinal, gain: p(offsets.finalNorm), mean: arena.meanF, rstd: arena.rstdF,
                      dy: arena.dTmp, dx: arena.dRes, dgain: g(offsets.finalNorm), tokens: T)
@@ -35,26 +34,25 @@ extension Model {
 
     /// Backward through layer `l`: arena.dRes holds d(out) on entry and d(x) on exit.
     func layerBackward(_ l: Int, tokens T: Int) throws {
-        let a = arena.layers[l], o = offsets.layers[l]
+        let a = arena.layers[l], o = offsets.layers[l], w = linears.layers[l]
         let C = config.dim, F = config.hidden, H = config.heads, D = config.headDim
         let dRes = arena.dRes, dTmp = arena.dTmp, dAtt = arena.dAtt, xn = arena.xn
 
         // MLP: recompute n2(h) and the activation instead of having stored them.
         normForward(x: a.h, gain: p(o.mlpNorm), y: xn, mean: a.mean2, rstd: a.rstd2, tokens: T)
         activation(layer: a, tokens: T)
-        Linear.backward(x: arena.act, w: p(o.wDown), dy: dRes, dx: arena.dAct, dw: g(o.wDown), tokens: T, inFeatures: F, outFeatures: C)
+        linearBackward(w.down, x: arena.act, dy: dRes, dx: arena.dAct, tokens: T)
         switch config.mlp {
         case .swiglu: SwiGLU.backwardRows(gateUp: a.mlpIn, dout: arena.dAct, dgateUp: arena.dMlpIn, tokens: T, hidden: F)
         case .gelu: GELU.backward(x: a.mlpIn, dout: arena.dAct, dx: arena.dMlpIn, count: T * F)
         }
         // One matmul pair through the stacked [w_gate; w_up] (or w_fc): dx over k = 2F, dW for both blocks at once.
-        Linear.backward(x: xn, w: p(o.wGate), dy: arena.dMlpIn, dx: dTmp, dw: g(o.wGate), tokens: T, inFeatures: C,
-                        outFeatures: mlpInWidth)
+        linearBackward(w.up, x: xn, dy: arena.dMlpIn, dx: dTmp, tokens: T)
         normBackward(x: a.h, gain: p(o.mlpNorm), mean: a.mean2, rstd: a.rstd2, dy: dTmp, dx: dAtt, dgain: g(o.mlpNorm), tokens: T)
         Vector.add(dAtt, into: dRes, count: T * C)  // dRes is now d(h)
 
         // Attention.
-        Linear.backward(x: a.att, w: p(o.wo), dy: dRes, dx: dAtt, dw: g(o.wo), tokens: T, inFeatures: C, outFeatures: C)
+        linearBackward(w.o, x: a.att, dy: dRes, dx: dAtt, tokens: T)
         // q, k, v and their gradients live in [T, 3C] tensors (row stride 3C); see ActivationArena.
         let C3 = 3 * C, dqkv = arena.dqkv
         let v = UnsafePointer((a.qkvRaw ?? a.qkv) + 2 * C), dv = (arena.dqkvRaw ?? dqkv) + 2 * C
@@ -77,7 +75,7 @@ extension Model {
             dProjection = dRaw
         }
         normForward(x: a.x, gain: p(o.attnNorm), y: xn, mean: a.mean1, rstd: a.rstd1, tokens: T)
-        Linear.backward(x: xn, w: p(o.wq), dy: dProjection, dx: dTmp, dw: g(o.wq), tokens: T, inFeatures: C, outFeatures: C3)
+        linearBackward(w.qkv, x: xn, dy: dProjection, dx: dTmp, tokens: T)
         normBackward(x: a.x, gain: p(o.attnNorm), mean: a.mean1, rstd: a.rstd1, dy: dTmp, dx: dAtt, dgain: g(o.attnNorm), tokens: T)
         Vector.add(dAtt, into: dRes, count: T * C)  // dRes is now d(x)
     }

@@ -28,14 +28,14 @@ extension Model {
 
     /// One pre-norm block: h = x + Wo·attn(n1(x)); out = h + mlp(n2(h)).
     func layerForward(_ l: Int, tokens T: Int) throws {
-        let a = arena.layers[l], o = offsets.layers[l]
+        let a = arena.layers[l], o = offsets.layers[l], w = linears.layers[l]
         let C = config.dim, F = config.hidden, H = config.heads, D = config.headDim
         let out = l + 1 < config.layers ? arena.layers[l + 1].x : arena.xFinal
         let xn = arena.xn
         normForward(x: a.x, gain: p(o.attnNorm), y: xn, mean: a.mean1, rstd: a.rstd1, tokens: T)
         // wq, wk, wv are adjacent [C, C] blocks, i.e. one [3C, C] weight giving q | k | v per row.
         let C3 = 3 * C
-        Linear.forward(x: xn, w: p(o.wq), y: a.qkvRaw ?? a.qkv, tokens: T, inFeatures: C, outFeatures: C3)
+        linearForward(w.qkv, x: xn, y: a.qkvRaw ?? a.qkv, tokens: T)
         var v = UnsafePointer(a.qkv + 2 * C)
         if let raw = a.qkvRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
             // qk-norm: each head's D values are one row; a token's H heads are contiguous, so one call per token.
@@ -55,13 +55,13 @@ extension Model {
         try Attention.forward(q: a.qkv, k: a.qkv + C, v: v, out: a.att, lse: a.lse, segmentStarts: segmentStarts, heads: H,
                               headDim: D, scale: 1 / Float(D).squareRoot(), workspace: arena.attentionWorkspace, qkvStride: C3)
         Vector.copy(from: a.x, to: a.h, count: T * C)
-        Linear.forward(x: a.att, w: p(o.wo), y: a.h, tokens: T, inFeatures: C, outFeatures: C, accumulate: true)
+        linearForward(w.o, x: a.att, y: a.h, tokens: T, accumulate: true)
         normForward(x: a.h, gain: p(o.mlpNorm), y: xn, mean: a.mean2, rstd: a.rstd2, tokens: T)
         // SwiGLU: w_gate and w_up are adjacent [F, C] blocks, i.e. one [2F, C] weight giving gate | up per row.
-        Linear.forward(x: xn, w: p(o.wGate), y: a.mlpIn, tokens: T, inFeatures: C, outFeatures: mlpInWidth)
+        linearForward(w.up, x: xn, y: a.mlpIn, tokens: T)
         activation(layer: a, tokens: T)
         Vector.copy(from: a.h, to: out, count: T * C)
-        Linear.forward(x: arena.act, w: p(o.wDown), y: out, tokens: T, inFeatures: F, outFeatures: C, accumulate: true)
+        linearForward(w.down, x: arena.act, y: out, tokens: T, accumulate: true)
     }
 
     /// Width of the MLP's pre-activation rows: 2F (gate | up) for SwiGLU, F for GELU.
@@ -83,7 +83,7 @@ extension Model {
         var start = 0
         while start < T {
             let n = min(arena.headChunk, T - start)
-            Linear.forward(x: arena.xnFinal + start * C, w: p(offsets.lmHead), y: arena.logits, tokens: n, inFeatures: C, outFeatures: V)
+            linearForward(linears.head, x: arena.xnFinal + start * C, y: arena.logits, tokens: n)
             try body(start, n)
             start += n
         }

@@ -1,4 +1,5 @@
 import Comm
+import Kernels
 import Support
 #if canImport(Glibc)
 import Glibc
@@ -30,6 +31,7 @@ if wantsHelp {
     exit(0)
 }
 do {
+    try KernelDispatch.configure()
     let args = try command.options.map { try Arguments(rest, options: $0, command: command.name) } ?? Arguments(raw: rest)
     let code = try command.run(args)
     Failure.finish()

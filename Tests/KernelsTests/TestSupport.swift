@@ -1,3 +1,4 @@
+import Kernels
 import Support
 
 // Helpers shared by the kernel tests: seeded random data, error measures and central finite differences.
@@ -50,3 +51,6 @@ func project(_ y: [Double], _ r: [Double]) -> Double {
     for i in 0..<y.count { s += y[i] * r[i] }
     return s
 }
+
+/// The fp32 kernel levels this CPU runs (avx2, and avx512 where present): kernel tests run at each.
+let fp32Levels = [KernelLevel.avx2, .avx512].filter { $0 <= CPUFeatures.current.highestLevel }

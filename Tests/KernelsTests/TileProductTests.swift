@@ -12,8 +12,16 @@ import Testing
     /// Every (m, n, k) in a grid with ragged edges (m not a multiple of 6, n not of 16), with A read row-major
     /// and transposed, B row-major and packed by `packPanels`, overwrite and accumulate: C[i, j] within 1e-5
     /// (relative to Σ|a·b|) of the Double product, and every float of C outside [m, n] untouched.
-    @Test(arguments: [(1, 1, 1), (6, 16, 8), (7, 17, 5), (13, 40, 64), (96, 64, 33), (5, 3, 100)])
+    /// Run at every fp32 level this CPU has (the AVX2 block and, with AVX-512, the 6 × 64 zmm block).
+    @Test(arguments: [(1, 1, 1), (6, 16, 8), (7, 17, 5), (13, 40, 64), (96, 64, 33), (5, 3, 100), (13, 100, 9),
+                      (20, 130, 17)])
     func matchesNaiveProduct(shape: (Int, Int, Int)) {
+        for level in fp32Levels {
+            KernelDispatch.withLevel(level) { checkProduct(shape: shape, level: level) }
+        }
+    }
+
+    func checkProduct(shape: (Int, Int, Int), level: KernelLevel) {
         let (m, n, k) = shape
         let sentinel: Float = 12345
         for transposedA in [false, true] {
@@ -42,7 +50,7 @@ import Testing
                                         c: &c, ldc: ldc, accumulate: accumulate)
                         }
                     }
-                    let label = "m \(m) n \(n) k \(k) transposedA \(transposedA) packedB \(packedB) accumulate \(accumulate)"
+                    let label = "\(level.name) m \(m) n \(n) k \(k) transposedA \(transposedA) packedB \(packedB) accumulate \(accumulate)"
                     for i in 0..<(m + 1) {
                         for j in 0..<ldc {
                             let at = i * ldc + j

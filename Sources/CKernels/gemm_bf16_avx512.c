@@ -1,0 +1,60 @@
+/* The AVX512-BF16 block kernel (VDPBF16PS: 16 fp32 lanes, each += the dot product of a bf16 pair). The register
+   block is 6 rows × 4 panels of 16 columns: 24 zmm accumulators, 4 B loads (one kpair row of each panel) and 6
+   broadcast A pairs per depth pair, 24 VDPBF16PS (1,536 FLOPs). Panels are walked 4 at a time (outer) so the
+   64 columns × KC of B stay in L1 while the rows of the A block stream from L2. */
+#include "bf16_internal.h"
+#include <immintrin.h>
+
+#define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")))
+
+static inline __attribute__((always_inline)) BF16 void micro(
+    const int NP, long kc32, const uint16_t *a, const uint16_t *b, long b_panel, float alpha, float *c, long ldc,
+    int rows, int cols, int accumulate) {
+    enum { MR = 6 };
+    /* C is touched once per depth slice and is usually far larger than the caches: start fetching its rows now
+       so the misses overlap the block's arithmetic instead of stalling its epilogue. */
+    for (int r = 0; r < MR && r < rows; r++)
+        for (int p = 0; p < NP; p++) _mm_prefetch((const char *)(c + r * ldc + 16 * p), _MM_HINT_T0);
+    __m512 acc[MR][4];
+    for (int r = 0; r < MR; r++)
+        for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_ps();
+    for (long q = 0; q < kc32 / 2; q++) {
+        __m512i bv[4];
+        for (int p = 0; p < NP; p++) bv[p] = _mm512_loadu_si512((const void *)(b + p * b_panel + q * 32));
+        for (int r = 0; r < MR; r++) {
+            __m512i x = _mm512_set1_epi32(dd_load32(a + r * kc32 + 2 * q));
+            for (int p = 0; p < NP; p++)
+                acc[r][p] = _mm512_dpbf16_ps(acc[r][p], (__m512bh)x, (__m512bh)bv[p]);
+        }
+    }
+    __m512 scale = _mm512_set1_ps(alpha);
+    for (int r = 0; r < MR && r < rows; r++) {
+        float *row = c + r * ldc;
+        for (int p = 0; p < NP; p++) {
+            int left = cols - 16 * p;
+            __mmask16 mask = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+            __m512 v = accumulate ? _mm512_fmadd_ps(acc[r][p], scale, _mm512_maskz_loadu_ps(mask, row + 16 * p))
+                                  : _mm512_mul_ps(acc[r][p], scale);
+            _mm512_mask_storeu_ps(row + 16 * p, mask, v);
+        }
+    }
+}
+
+BF16 void dd_bf16_block_avx512(long mc, long n, long kc32, const uint16_t *a, const uint16_t *b, long b_panel,
+                               float alpha, float *c, long ldc, int accumulate) {
+    for (long j = 0; j < n; j += 64) {
+        int cols = (int)(n - j < 64 ? n - j : 64);
+        const uint16_t *bj = b + (j / 16) * b_panel;
+        for (long i = 0; i < mc; i += 6) {
+            int rows = (int)(mc - i < 6 ? mc - i : 6);
+            const uint16_t *ai = a + i * kc32;
+            float *ci = c + i * ldc + j;
+            switch ((cols + 15) / 16) {
+            case 4: micro(4, kc32, ai, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            case 3: micro(3, kc32, ai, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            case 2: micro(2, kc32, ai, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            default: micro(1, kc32, ai, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+#ifndef DDTRAIN_CKERNELS_H
+#define DDTRAIN_CKERNELS_H
+/* ddtrain's kernels that need instruction sets chosen at run time (AVX-512, AVX512-BF16, AMX).
+   Swift has no per-function target attribute, so each variant is a C function compiled for its own
+   instruction set (__attribute__((target(...)))) and the Swift side picks one after dd_cpu_detect.
+   Calling a variant the CPU lacks is undefined (SIGILL): callers check the features first. */
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- CPU features (cpu_features.c) ---------------------------------------------------------- */
+
+/** What the CPU and the operating system allow; each flag is 1 only when both do. */
+typedef struct {
+    int avx2_fma;     /* AVX2 and FMA3, with the OS saving YMM state */
+    int avx512f;      /* AVX-512 Foundation + BW + VL, with the OS saving ZMM and opmask state */
+    int avx512_bf16;  /* AVX512-BF16 (VDPBF16PS), on top of avx512f */
+    int amx_bf16;     /* AMX-TILE and AMX-BF16 in CPUID and tile state enabled in XCR0 */
+    char model[64];   /* brand string from CPUID 0x80000002..4, trimmed */
+} dd_cpu_features;
+
+/** Fills `f` from CPUID and XGETBV. */
+void dd_cpu_detect(dd_cpu_features *f);
+
+/** Asks Linux for the AMX tile-data permission for this process (arch_prctl ARCH_REQ_XCOMP_PERM).
+    Returns 0 when granted (idempotent), -1 when refused or not Linux. Call before any tile instruction. */
+int dd_amx_request_permission(void);
+
+/** This thread's kernel-level override (-1: none), for tests comparing levels on one CPU. */
+void dd_set_level_override(int level);
+int dd_level_override(void);
+
+/* ---- fp32 attention tile product on AVX-512 (tile_product_avx512.c) ------------------------ */
+
+/** C[m, n] = alpha·A·B, or C += alpha·A·B with `accumulate`; C row-major with leading dimension ldc.
+    A(i, kk) = a[i·a_row + kk·a_depth]; B is given as 16-column panels: panel p starts at b + p·b_panel and
+    its row kk at + kk·ldb. All 16 columns of every panel touched are read (pad B); exactly C[i < m, j < n]
+    is written. The same contract as the Swift AVX2 `tileProduct`. Needs avx512f. */
+void dd_tile_product_f32_avx512(long m, long n, long k, float alpha, const float *a, long a_row, long a_depth,
+                                const float *b, long ldb, long b_panel, float *c, long ldc, int accumulate);
+
+/* ---- bf16 operands, fp32 accumulation (bf16_pack.c, gemm_bf16*.c) -------------------------- */
+
+/** fp32 → bf16, round to nearest even (NaN stays NaN, quietened). Portable. */
+uint16_t dd_bf16_round(float x);
+
+/** Rounds `count` floats to bf16 in place (each value becomes exactly representable in bf16). Portable. */
+void dd_bf16_round_in_place(float *x, long count);
+
+/** bf16 elements of B [k, n] packed by dd_bf16_pack_b: ceil(n/16) panels of 16 columns × K rounded up to 32. */
+size_t dd_bf16_packed_b_count(long k, long n);
+
+/** Packs B(kk, j) = src[kk·k_stride + j·n_stride] (kk < k, j < n), rounded to bf16, into 16-column panels in
+    the VNNI pair layout: panel p holds [K32/2][16][2] with element (kk, j) at
+    p·16·K32 + (kk/2)·32 + (j%16)·2 + kk%2, K32 = k rounded up to 32; padding is zero. Portable. */
+void dd_bf16_pack_b(const float *src, long k, long n, long k_stride, long n_stride, uint16_t *dst);
+
+/** Which bf16 kernel runs a product. */
+enum { DD_BF16_AVX512 = 1, DD_BF16_AMX = 2 };
+
+/** C[m, n] (+)= alpha·A·B in fp32 with A rounded to bf16 while it is packed and B packed by dd_bf16_pack_b
+    (for the same k, n). A(i, kk) = a[i·a_row + kk·a_depth]. Exactly C[i < m, j < n] is written.
+    `kernel` is DD_BF16_AVX512 (needs avx512_bf16) or DD_BF16_AMX (needs amx_bf16 and the permission).
+    Uses a fixed per-thread workspace; no allocation. */
+void dd_bf16_gemm(int kernel, long m, long n, long k, float alpha, const float *a, long a_row, long a_depth,
+                  const uint16_t *b_packed, float *c, long ldc, int accumulate);
+
+/** Register-resident peak probes: GFLOP-free loops of the instruction alone (no loads), for benchmarks.
+    Each runs `iterations` rounds and returns the FLOPs executed (multiply-add = 2). */
+double dd_probe_fma_avx2(long iterations);
+double dd_probe_fma_avx512(long iterations);
+double dd_probe_dpbf16_avx512(long iterations);
+double dd_probe_tdpbf16_amx(long iterations);
+
+#endif
