@@ -45,7 +45,10 @@ public struct JobOutcome: Equatable, Sendable {
         if !lostDaemons.isEmpty {
             return outcome(.hostLost, "lost contact with host \(lostDaemons.joined(separator: ", "))", hosts: lostDaemons)
         }
-        let unreachable = matches(stderr, #"ssh: (?:connect to host|Could not resolve hostname) ([^\s:]+)"#).map { $0[0] }
+        // A host that cannot be logged in to (ssh's own words), or that a rank could not reach over TCP (Open MPI's
+        // warning names the peer's address); when a host dies under a running job, Open MPI itself names none.
+        let unreachable = unique(matches(stderr, #"ssh: (?:connect to host|Could not resolve hostname) ([^\s:]+)"#).map { $0[0] }
+                                 + matches(stderr, #"connect\(\) to ([^\s:]+):\d+ failed"#).map { $0[0] })
         if !unreachable.isEmpty || stderr.contains("unable to reliably start one or more daemons") {
             let named = unreachable.isEmpty ? "a host" : "host " + unreachable.joined(separator: ", ")
             return outcome(.hostLost, "could not start on \(named)", hosts: unreachable)
@@ -67,6 +70,8 @@ public struct JobOutcome: Equatable, Sendable {
         let names = ["1": "SIGHUP", "2": "SIGINT", "6": "SIGABRT", "7": "SIGBUS", "9": "SIGKILL", "11": "SIGSEGV", "15": "SIGTERM"]
         return names[number].map { " (\($0))" } ?? ""
     }
+
+    static func unique(_ xs: [String]) -> [String] { xs.enumerated().filter { !xs[..<$0.offset].contains($0.element) }.map(\.element) }
 
     static func lines(_ text: String, containing needle: String) -> [String] {
         text.split(separator: "\n").map(String.init).filter { $0.contains(needle) }

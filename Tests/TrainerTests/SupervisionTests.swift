@@ -30,6 +30,18 @@ import Testing
     --------------------------------------------------------------------------
     ORTE was unable to reliably start one or more daemons.
     """
+    static let diedUnderTheJob = """
+    ORTE was unable to reliably start one or more daemons.
+    This usually is caused by:
+    --------------------------------------------------------------------------
+    WARNING: Open MPI failed to TCP connect to a peer MPI process.  This
+    should not happen.
+
+      Local host: vm
+      PID:        16018
+      Message:    connect() to 10.231.78.2:1025 failed
+      Error:      Operation now in progress (115)
+    """
     static let nonZeroExit = """
     mpirun detected that one or more processes exited with non-zero status, thus causing
     the job to be terminated. The first process to do so was:
@@ -50,6 +62,9 @@ import Testing
         #expect(lost.kind == .hostLost && lost.hosts == ["10.231.77.2"] && lost.retryable)
         let unreachable = JobOutcome.classify(exitCode: 255, stderr: Self.unreachableHost)
         #expect(unreachable.kind == .hostLost && unreachable.hosts == ["10.231.77.2"] && unreachable.cause == "could not start on host 10.231.77.2")
+        let died = JobOutcome.classify(exitCode: 9, stderr: Self.diedUnderTheJob)
+        #expect(died.kind == .hostLost && died.hosts == ["10.231.78.2"], "\(died)")
+        #expect(JobOutcome.classify(exitCode: 9, stderr: "ORTE was unable to reliably start one or more daemons.\n").cause == "could not start on a host")
         let stall = JobOutcome.classify(exitCode: 3, stderr: Self.stall)
         #expect(stall.kind == .stall && stall.ranks == [1] && stall.retryable)
         let exited = JobOutcome.classify(exitCode: 3, stderr: Self.nonZeroExit)
