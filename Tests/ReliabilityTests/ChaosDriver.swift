@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 @testable import Support
+@testable import Trainer
 
 /// Watches a supervised training run from outside, through its run folder and /proc, and kills its ranks:
 /// the chaos test's driver. Every wait polls with a deadline, so nothing it does can hang a test.
@@ -63,7 +64,10 @@ struct ChaosDriver {
         return text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
     }
 
-    /// The pid in the name of a checkpoint being written (`checkpoint-N.ddt.tmp-PID`) by the live rank `writer`.
+    /// Whether the run folder holds a checkpoint.
+    func hasCheckpoint() -> Bool { ((try? CheckpointStore(runDirectory: run, keep: 1).newestStep()) ?? nil) != nil }
+
+    /// The name of a checkpoint being written (`checkpoint-N.ddt.tmp-PID`) by the live rank `writer`, if any.
     func checkpointBeingWritten(by writer: pid_t) -> String? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints")) ?? []
         return names.first { $0.hasSuffix(".ddt.tmp-\(writer)") }

@@ -20,7 +20,7 @@ extension ReliabilityTests {
     }
 
     /// A 2-rank run under `launch/run --restarts 10` loses a random rank (SIGKILL, from outside) at 5 random
-    /// moments, 2 of them while rank 0 is writing a checkpoint (the writer pauses 300 ms inside, by fault
+    /// moments after its first checkpoint, 2 of them while rank 0 is writing a checkpoint (the writer pauses 300 ms inside, by fault
     /// injection, to leave room for the kill). The run finishes, and its loss and gradient-norm trace of every
     /// step and its final parameters and AdamW moments are bit-identical to an uninterrupted run's. The driver's
     /// figures (steps lost per restart, seconds from a death to the job's end and to the next trained step) are
@@ -62,11 +62,13 @@ extension ReliabilityTests {
                 }
                 if let last = killed.last { deathToStep.append(Date().timeIntervalSince(last.at)) }
                 guard attempt < moments.count else { break }
+                // Every kill comes after the run's first checkpoint, so every restart resumes.
+                _ = try driver.wait(for: "a first checkpoint", alive: running) { driver.hasCheckpoint() ? true : nil }
                 var writing = false
                 switch moments[attempt] {
                 case .step:
-                    let extra = rng.nextInt(below: 4)
-                    _ = try driver.wait(for: "step \(resumeStep + extra)", alive: running) { (driver.trainedSteps().last ?? -1) >= resumeStep + extra ? true : nil }
+                    let target = (driver.trainedSteps().last ?? resumeStep) + rng.nextInt(below: 4)
+                    _ = try driver.wait(for: "step \(target)", alive: running) { (driver.trainedSteps().last ?? -1) >= target ? true : nil }
                     usleep(UInt32(rng.nextInt(below: 100_000)))
                 case .checkpoint:
                     while !writing {
@@ -104,6 +106,9 @@ extension ReliabilityTests {
             #expect(record["cause"]?.stringValue?.hasPrefix("rank \(kill.rank) ") == true, "\(record) after killing rank \(kill.rank)")
         }
         #expect(killed.filter { $0.moment == .checkpoint && $0.writing }.count == 2)
+        // Every restart resumed from a checkpoint (a fresh start would give the same trace, and prove nothing).
+        #expect(attempts.dropFirst().allSatisfy { $0["resumed"] == .bool(true) }, "\(attempts)")
+        #expect(res.stderr.split(separator: "\n").filter { $0.hasPrefix("resumed from ") }.count == killed.count)
         #expect(try Self.trace(run) == Self.trace(work + "/reference"), "seed \(seed): the trace differs from the uninterrupted run")
         #expect(try Self.trace(run).count == steps)
         let state = try Self.finalState(run, step: steps), expected = try Self.finalState(work + "/reference", step: steps)

@@ -61,6 +61,7 @@ extension ReliabilityTests {
             Issue.record("\(error): \(job.wait(timeout: 10).stderr.suffix(3000))")
             return
         }
+        let downAt = Date().timeIntervalSince1970
         try net.takeDown(1)
         let res = job.wait(timeout: max(10, driver.deadline.timeIntervalSinceNow))
         try #require(res.status == 0 && !res.timedOut, "the run did not finish on the remaining host: \(res.stderr.suffix(3000))")
@@ -83,6 +84,10 @@ extension ReliabilityTests {
         #expect(trace.map { $0[0] } == expected.map { $0[0] })
         for (a, b) in zip(trace, expected) { #expect(abs(a[1] - b[1]) <= 1e-4 * abs(b[1]), "step \(Int(a[0])): loss \(a[1]) vs \(b[1])") }
         #expect(try net.processes(1).isEmpty)
+        func seconds(_ x: Double?) -> String { String(format: "%.2f", (x ?? 0) - downAt) }
+        print("lost-host figures: \(attempts.count - 1) restarts; host down → first attempt ended \(seconds(attempts[0]["ended_at"]?.doubleValue)) s, "
+              + "→ host left out and the last attempt started on 2 ranks \(seconds(last["started_at"]?.doubleValue)) s; "
+              + "steps lost \(attempts.dropLast().map { $0["steps_lost"]?.intValue ?? -1 })")
 
         // Below the floor: the same lost host with --min-ranks 3 stops after its second failure, in one line.
         let floor = try net.startOnFirstHost(launch + ["--restarts", "3", "--min-ranks", "3"] + train + ["--out", work + "/floor"], environment: [:])
