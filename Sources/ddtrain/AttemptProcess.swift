@@ -63,7 +63,6 @@ enum AttemptProcess {
             // After the child's end, read on while output is ready (a descendant may still hold the pipe open).
             if exited, n <= 0 { break }
         }
-        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (code, String(decoding: kept, as: UTF8.self))
+        return (ChildProcess.exitCode(status), String(decoding: kept, as: UTF8.self))
     }
 }

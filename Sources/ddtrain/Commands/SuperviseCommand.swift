@@ -27,14 +27,14 @@ let superviseCommand = Command(
     let usage = "ddtrain supervise"
     let job = args.positionals
     guard job.count >= 2, job[1] == "train" else {
-        throw DDError.usage("\(usage): the job must be a 'ddtrain train' command, got '\(job.joined(separator: " "))' (restarts resume training runs only)")
+        throw DDError.usage("\(usage): the job must be a 'ddtrain train' command, got '\(job.joined(separator: " "))' (fix: use --restarts with 'ddtrain train ...' only; other commands are not resumable)")
     }
     let trainArgs = try Arguments(Array(job.dropFirst(2)), options: trainCommand.options!, command: "train")
     let restarts = try args.int("restarts", default: 0, command: "supervise")
     let minRanks = try args.int("min-ranks", default: 1, command: "supervise")
     let ranks = try args.int("ranks", default: 2, command: "supervise")
     guard restarts >= 0, minRanks >= 1, ranks >= 1 else {
-        throw DDError.usage("\(usage): --restarts must be ≥ 0, --min-ranks and --ranks ≥ 1")
+        throw DDError.usage("\(usage): --restarts must be ≥ 0, --min-ranks and --ranks ≥ 1 (fix: pass counts in range)")
     }
     guard minRanks <= ranks else {
         throw DDError.usage("\(usage): --min-ranks \(minRanks) is above the job's \(ranks) rank(s) (fix: lower --min-ranks)")
