@@ -2,7 +2,8 @@ import Support
 
 /// Builds manifest.json from every rank's shard summary (run on rank 0, after all shards are on disk).
 public enum ManifestBuilder {
-    /// The manifest of a dataset made with `settings` by `summaries.count` ranks (summaries in rank order).
+    /// The manifest of a dataset made with `settings` by `summaries.count` ranks (summaries in rank order); throws
+    /// when the shards leave nothing to train on (TrainableData).
     public static func build(settings: PrepareSettings, tokenizer: TokenizerInfo, summaries: [ShardSummary], command: String) throws -> JSON {
         let kinds = settings.layoutKinds
         for (r, s) in summaries.enumerated() {
@@ -10,6 +11,7 @@ public enum ManifestBuilder {
                 throw DDError("prepare: the summary of rank \(r) does not match the settings of rank 0 (fix: run every rank with the same config and build)")
             }
         }
+        try TrainableData.check(settings: settings, summaries: summaries)
         func total(_ f: (ShardSummary) -> Int) -> Int { summaries.reduce(0) { $0 + f($1) } }
         let bins = summaries.map(\.histogramDocuments.count).max() ?? 0
         let histogram: [JSON] = (0..<bins).map { b in

@@ -39,3 +39,10 @@ private func procStatusField(_ name: String) -> Int {
 extension Substring {
     fileprivate func trimmingCharacters() -> String { String(self.filter { !$0.isWhitespace }) }
 }
+
+/// Seconds since the Unix epoch (wall clock), for records compared across processes.
+public func unixSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}

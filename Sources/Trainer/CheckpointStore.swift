@@ -30,6 +30,12 @@ public struct CheckpointStore {
             .map { directory + "/" + $0 }
     }
 
+    /// The step the newest checkpoint file resumes at, from its name (without reading or verifying it); nil when
+    /// there is none.
+    public func newestStep() throws -> Int? {
+        try list().first.flatMap { Int($0.dropFirst((directory + "/checkpoint-").count).dropLast(".ddt".count)) }
+    }
+
     /// Writes the checkpoint for `step` and then removes the oldest beyond `keep` and stale temporary files.
     public func save(step: Int, header: JSON, sections: [CheckpointFile.Section], beforeRename: () -> Void = {}) throws {
         try FileIO.makeDirectories(directory)

@@ -11,6 +11,8 @@ import Glibc
 /// - `DDTRAIN_FAULT_NAN_STEP=S`: a parameter becomes NaN before step S's forward pass (a diverged run).
 /// - `DDTRAIN_FAULT_CHECKPOINT_DIE_STEP=S`: the process writing the checkpoint taken before step S kills itself
 ///   after the data is written to the temporary file and before the rename (a crash mid-checkpoint).
+/// - `DDTRAIN_FAULT_CHECKPOINT_PAUSE_MS=M`: the checkpoint writer pauses M ms at that same point, every checkpoint,
+///   so that a test can kill a rank while a checkpoint is being written (the chaos test).
 public struct FaultInjection {
     public var killRank: Int?
     public var killStep: Int?
@@ -19,6 +21,7 @@ public struct FaultInjection {
     public var stallRank: Int?
     public var stallStep: Int?
     public var stallSeconds = 3600
+    public var checkpointPauseMilliseconds = 0
 
     public static func fromEnvironment() -> FaultInjection {
         func int(_ name: String) -> Int? { getenv(name).flatMap { Int(String(cString: $0)) } }
@@ -27,6 +30,7 @@ public struct FaultInjection {
         f.stallRank = int("DDTRAIN_FAULT_STALL_RANK")
         f.stallStep = int("DDTRAIN_FAULT_STALL_STEP")
         f.stallSeconds = int("DDTRAIN_FAULT_STALL_SECONDS") ?? f.stallSeconds
+        f.checkpointPauseMilliseconds = int("DDTRAIN_FAULT_CHECKPOINT_PAUSE_MS") ?? 0
         return f
     }
 
@@ -46,8 +50,10 @@ public struct FaultInjection {
         }
     }
 
-    /// Kills this process inside the checkpoint writer when asked to for this step.
-    public func maybeDieWritingCheckpoint(step: Int) {
+    /// Inside the checkpoint writer (data in the temporary file, not yet renamed): pauses when asked to, and
+    /// kills this process when asked to for this step.
+    public func insideCheckpointWriter(step: Int) {
+        if checkpointPauseMilliseconds > 0 { usleep(UInt32(min(checkpointPauseMilliseconds, 60_000)) * 1000) }
         if checkpointDieStep == step {
             FileHandleStderr.write("ddtrain: fault injection: dying inside the checkpoint writer (step \(step))\n")
             kill(getpid(), SIGKILL)

@@ -37,7 +37,7 @@ extension TrainingSession {
                     try checkpoints.save(step: nextStep, header: header, sections: [
                         .init(name: "params", data: UnsafeBufferPointer(model.params)),
                         .init(name: "adam_m", data: mb), .init(name: "adam_v", data: vb),
-                    ], beforeRename: { faults.maybeDieWritingCheckpoint(step: nextStep) })
+                    ], beforeRename: { faults.insideCheckpointWriter(step: nextStep) })
                 }
             }
         }

@@ -21,10 +21,12 @@ enum ChildProcess {
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let out = (try? FileIO.readText(outPath)) ?? ""
-        return (code, out)
+        return (exitCode(status), out)
     }
+
+    /// The exit code of a `waitpid` status: the process's own, or 128 + the signal that ended it.
+    static func exitCode(_ status: Int32) -> Int32 { (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f) }
 
     /// The path of the running executable.
     static var selfPath: String {

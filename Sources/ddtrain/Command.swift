@@ -15,7 +15,7 @@ struct Command {
 
 /// Every subcommand, in the order `ddtrain --help` lists them.
 let allCommands: [Command] = [
-    prepareCommand, inspectCommand, trainCommand, evalCommand, planCommand, calibrateCommand,
+    prepareCommand, inspectCommand, trainCommand, superviseCommand, evalCommand, planCommand, calibrateCommand,
     sweepCommand, reportCommand, exportCommand, sampleCommand, benchCommand, envCommand, selftestCommand,
 ]
 

@@ -117,6 +117,18 @@ extension ReliabilityTests {
             try (lines[0..<2] + ["{\"text\": \"unterminated"] + lines[2...]).joined(separator: "\n").write(toFile: bad, atomically: true, encoding: .utf8)
             return prepare(work, source: bad)
         },
+        // Degenerate data: refused at prepare time, before any manifest.
+        BadInputCase(name: "corpus with no documents", expect: ["'data.sources'", "empty.jsonl holds no documents"]) { work in
+            try "".write(toFile: work + "/empty.jsonl", atomically: true, encoding: .utf8)
+            return prepare(work, source: work + "/empty.jsonl")
+        },
+        BadInputCase(name: "no document long enough for the smallest bucket", expect: ["'data.min_bucket'", "no document is long enough"]) { work in
+            try "{\"text\": \"tiny\"}\n{\"text\": \"short\"}\n{\"text\": \"bits\"}\n".write(toFile: work + "/short.jsonl", atomically: true, encoding: .utf8)
+            return prepare(work, source: work + "/short.jsonl")
+        },
+        BadInputCase(name: "bucket range that leaves nothing to train on", expect: ["'data.min_bucket'", "buckets 12...14 leave nothing to train on"]) {
+            prepare($0, source: F.corpusPath, extra: ["--min-bucket", "12", "--max-bucket", "14"])
+        },
         // Foreign binary formats.
         BadInputCase(name: "Megatron wrong magic", expect: ["m.idx", "bad magic"]) { try F.writeMegatron($0 + "/m", magic: Array("MMIDIDY".utf8) + [0, 0]); return prepare($0, source: $0 + "/m.idx") },
         BadInputCase(name: "Megatron wrong version", expect: ["m.idx", "version 3"]) { try F.writeMegatron($0 + "/m", version: 3); return prepare($0, source: $0 + "/m.idx") },

@@ -48,6 +48,8 @@ struct TwoHostNetwork {
           \(addrs[1])) ns=\(ns[1]) ;;
           *) echo "agent: unknown host $host" >&2; exit 1 ;;
         esac
+        # A host taken down (takeDown) answers like a machine that is gone.
+        [ -e "\(dir)/down-$host" ] && { echo "ssh: connect to host $host port 22: No route to host" >&2; exit 255; }
         exec ip netns exec "$ns" /bin/sh -c "$*"
 
         """

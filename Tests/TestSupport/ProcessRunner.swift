@@ -18,11 +18,15 @@ public struct ProcessResult {
 public enum ProcessRunner {
     public static func run(_ command: [String], environment: [String: String] = [:], timeout: Double = 120,
                            directory: String? = nil) throws -> ProcessResult {
+        try start(command, environment: environment, directory: directory).wait(timeout: timeout)
+    }
+
+    /// Starts `command` and returns at once; `wait` collects its result.
+    public static func start(_ command: [String], environment: [String: String] = [:], directory: String? = nil) throws -> RunningProcess {
         // GNU env -C changes the folder for the child (posix_spawn has no portable chdir action).
         let argv = directory.map { ["env", "-C", $0] + command } ?? command
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ddtrain-proc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: tmp) }
         let outPath = tmp.appendingPathComponent("stdout").path, errPath = tmp.appendingPathComponent("stderr").path
 
         var actions = posix_spawn_file_actions_t()
@@ -53,9 +57,25 @@ public enum ProcessRunner {
         defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
 
         var pid: pid_t = 0
-        let start = Date()
         let rc = posix_spawnp(&pid, argv[0], &actions, &attr, cArgs, cEnv)
-        guard rc == 0 else { throw NSError(domain: "ProcessRunner", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "cannot start \(argv[0])"]) }
+        guard rc == 0 else {
+            try? FileManager.default.removeItem(at: tmp)
+            throw NSError(domain: "ProcessRunner", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "cannot start \(argv[0])"])
+        }
+        return RunningProcess(pid: pid, outputDirectory: tmp, start: Date())
+    }
+}
+
+/// A started child process (its own process group) whose output goes to temporary files.
+public struct RunningProcess {
+    public let pid: pid_t
+    let outputDirectory: URL
+    let start: Date
+
+    /// Waits for the end (killing the whole process group once `timeout` seconds have passed since the start)
+    /// and returns what the process left behind.
+    public func wait(timeout: Double) -> ProcessResult {
+        defer { try? FileManager.default.removeItem(at: outputDirectory) }
         var status: Int32 = 0
         var timedOut = false
         while true {
@@ -70,8 +90,11 @@ public enum ProcessRunner {
             usleep(20_000)
         }
         let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        let out = (try? String(contentsOfFile: outputDirectory.appendingPathComponent("stdout").path, encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: outputDirectory.appendingPathComponent("stderr").path, encoding: .utf8)) ?? ""
         return ProcessResult(status: exitCode, stdout: out, stderr: err, seconds: Date().timeIntervalSince(start), timedOut: timedOut)
     }
+
+    /// Kills the whole process group at once (a test's deadline).
+    public func killGroup() { kill(-pid, SIGKILL) }
 }
