@@ -100,3 +100,22 @@ AVX512 void dd_bf16_pack_a(const float *a, long a_row, long a_depth, long rows, 
     }
     if (rows_padded > rows) memset(dst + rows * kc32, 0, (size_t)((rows_padded - rows) * kc32) * 2);
 }
+
+AVX512 void dd_bf16_convert_rows(const float *src, long lds, long rows, long cols, long padded_cols, uint16_t *dst,
+                                 long ldd) {
+    for (long i = 0; i < rows; i++) {
+        const float *in = src + i * lds;
+        uint16_t *out = dst + i * ldd;
+        long j = 0;
+        for (; j + 16 <= cols; j += 16)
+            _mm256_storeu_si256((__m256i *)(out + j),
+                                _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_high(_mm512_loadu_ps(in + j)), 16)));
+        if (j < cols) {
+            __mmask16 mask = (__mmask16)((1u << (cols - j)) - 1);
+            __m256i r = _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_high(_mm512_maskz_loadu_ps(mask, in + j)), 16));
+            _mm256_mask_storeu_epi16(out + j, mask, r);
+            j = cols;
+        }
+        for (; j < padded_cols; j++) out[j] = 0;
+    }
+}

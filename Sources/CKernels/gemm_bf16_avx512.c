@@ -8,7 +8,7 @@
 #define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")))
 
 static inline __attribute__((always_inline)) BF16 void micro(
-    const int NP, long kc32, const uint16_t *a, const uint16_t *b, long b_panel, float alpha, float *c, long ldc,
+    const int NP, long kc32, const uint16_t *a, long lda, const uint16_t *b, long b_panel, float alpha, float *c, long ldc,
     int rows, int cols, int accumulate) {
     enum { MR = 6 };
     /* C is touched once per depth slice and is usually far larger than the caches: start fetching its rows now
@@ -18,11 +18,14 @@ static inline __attribute__((always_inline)) BF16 void micro(
     __m512 acc[MR][4];
     for (int r = 0; r < MR; r++)
         for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_ps();
+    /* Rows past `rows` re-read the last valid row (never stored), so A need not be padded to 6 rows. */
+    const uint16_t *ar[MR];
+    for (int r = 0; r < MR; r++) ar[r] = a + (r < rows ? r : rows - 1) * lda;
     for (long q = 0; q < kc32 / 2; q++) {
         __m512i bv[4];
         for (int p = 0; p < NP; p++) bv[p] = _mm512_loadu_si512((const void *)(b + p * b_panel + q * 32));
         for (int r = 0; r < MR; r++) {
-            __m512i x = _mm512_set1_epi32(dd_load32(a + r * kc32 + 2 * q));
+            __m512i x = _mm512_set1_epi32(dd_load32(ar[r] + 2 * q));
             for (int p = 0; p < NP; p++)
                 acc[r][p] = _mm512_dpbf16_ps(acc[r][p], (__m512bh)x, (__m512bh)bv[p]);
         }
@@ -40,21 +43,34 @@ static inline __attribute__((always_inline)) BF16 void micro(
     }
 }
 
-BF16 void dd_bf16_block_avx512(long mc, long n, long kc32, const uint16_t *a, const uint16_t *b, long b_panel,
-                               float alpha, float *c, long ldc, int accumulate) {
+/* C[m, n] (+)= alpha·A·B over `depth` (even) with A bf16 rows `lda` apart and B VNNI panels `b_panel` apart. */
+static inline __attribute__((always_inline)) BF16 void blocks(long m, long n, long depth, const uint16_t *a, long lda,
+                                                              const uint16_t *b, long b_panel, float alpha, float *c,
+                                                              long ldc, int accumulate) {
     for (long j = 0; j < n; j += 64) {
         int cols = (int)(n - j < 64 ? n - j : 64);
         const uint16_t *bj = b + (j / 16) * b_panel;
-        for (long i = 0; i < mc; i += 6) {
-            int rows = (int)(mc - i < 6 ? mc - i : 6);
-            const uint16_t *ai = a + i * kc32;
+        for (long i = 0; i < m; i += 6) {
+            int rows = (int)(m - i < 6 ? m - i : 6);
+            const uint16_t *ai = a + i * lda;
             float *ci = c + i * ldc + j;
             switch ((cols + 15) / 16) {
-            case 4: micro(4, kc32, ai, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
-            case 3: micro(3, kc32, ai, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
-            case 2: micro(2, kc32, ai, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
-            default: micro(1, kc32, ai, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            case 4: micro(4, depth, ai, lda, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            case 3: micro(3, depth, ai, lda, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            case 2: micro(2, depth, ai, lda, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            default: micro(1, depth, ai, lda, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
             }
         }
     }
+}
+
+BF16 void dd_bf16_block_avx512(long mc, long n, long kc32, const uint16_t *a, const uint16_t *b, long b_panel,
+                               float alpha, float *c, long ldc, int accumulate) {
+    blocks(mc, n, kc32, a, kc32, b, b_panel, alpha, c, ldc, accumulate);
+}
+
+BF16 void dd_bf16_tile_product(long m, long n, long k, float alpha, const uint16_t *a, long lda, const uint16_t *b,
+                               long b_panel, float *c, long ldc, int accumulate) {
+    if (m <= 0 || n <= 0) return;
+    blocks(m, n, (k + 1) / 2 * 2, a, lda, b, b_panel, alpha, c, ldc, accumulate);
 }

@@ -39,10 +39,13 @@ public enum Attention {
     static let diagonalStrip = 24
 
     /// Floats of workspace that `forward` and `backward` need for up to `maxTokens` packed tokens.
+    /// The same workspace serves both precisions.
     public static func workspaceFloats(maxTokens: Int, heads: Int, headDim: Int, tile: Int = defaultTile,
                                        keyTile: Int = defaultKeyTile) -> Int {
         max(forwardWorkspace(tile, keyTile, headDim, longest: maxTokens),
-            backwardWorkspace(maxTokens, heads, headDim, tile, keyTile, longest: maxTokens))
+            backwardWorkspace(maxTokens, heads, headDim, tile, keyTile, longest: maxTokens),
+            forwardWorkspaceBF16(tile, keyTile, headDim, longest: maxTokens),
+            backwardWorkspaceBF16(maxTokens, heads, headDim, tile, keyTile, longest: maxTokens))
     }
 
     /// Row stride of a score tile `columns` wide: 16 floats more, so that walking down a column (the transposed
@@ -71,13 +74,22 @@ public enum Attention {
                                out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                                segmentStarts: [Int], heads: Int, headDim: Int, scale: Float,
                                workspace: UnsafeMutableBufferPointer<Float>, tile: Int = defaultTile,
-                               keyTile: Int = defaultKeyTile, qkvStride: Int? = nil) throws {
+                               keyTile: Int = defaultKeyTile, qkvStride: Int? = nil, precision: Precision = .fp32) throws {
         let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         let longest = longestSegment(segmentStarts)
+        let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
+        if precision == .bf16 {
+            try checkBF16(headDim: headDim)
+            try checkWorkspace(workspace, need: forwardWorkspaceBF16(tile, keyTile, headDim, longest: longest),
+                               tokens: tokens, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
+            forwardBF16(q: q, k: k, v: v, out: out, lse: lse, segmentStarts: segmentStarts, heads: heads, d: headDim,
+                        scale: scale, workspace: workspace.baseAddress!, tile: tile, keyTile: keyTile,
+                        rowStride: rowStride, longest: longest)
+            return
+        }
         try checkWorkspace(workspace, need: forwardWorkspace(tile, keyTile, headDim, longest: longest), tokens: tokens,
                            heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         let d = headDim, outStride = heads * headDim, ld = tileStride(max(tile, keyTile)), strip = min(diagonalStrip, tile)
-        let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
         let s = workspace.baseAddress!
         let o = s + tile * ld, m = o + tile * d, l = m + tile
         let panel = panelFloats(longest, d)
@@ -90,37 +102,38 @@ public enum Attention {
                 packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
                 copyRows(v + base, stride: rowStride, rows: length, width: d, into: vh, stride: d)
                 let view = HeadPanels(q: qh, kPacked: kp, v: vh, d: d, scale: scale)
-                var r0 = 0
-                while r0 < length {
-                    let br = min(tile, length - r0)
-                    m.update(repeating: -.infinity, count: br)
-                    l.update(repeating: 0, count: br)
-                    o.update(repeating: 0, count: br * d)
-                    // Keys before the query tile: whole key tiles, no mask (the last one cut at row r0).
-                    var c0 = 0
-                    while c0 < r0 {
-                        let bc = min(keyTile, r0 - c0)
-                        forwardBlock(view, r0: r0, rows: br, c0: c0, cols: bc, m: m, l: l, o: o, s: s, ld: ld)
-                        c0 += bc
-                    }
-                    // The diagonal block in strips, each against the keys up to its last row.
-                    var s0 = 0
-                    while s0 < br {
-                        let sr = min(strip, br - s0)
-                        forwardBlock(view, r0: r0 + s0, rows: sr, c0: r0, cols: s0 + sr, m: m + s0, l: l + s0,
-                                     o: o + s0 * d, s: s, ld: ld)
-                        s0 += sr
-                    }
-                    for r in 0..<br {
-                        let inv = 1 / l[r]
-                        let dst = out + outBase + (r0 + r) * outStride, src = o + r * d
-                        for j in 0..<d { dst[j] = src[j] * inv }
-                        // m is in base-2 units (see onlineSoftmaxTile).
-                        lse[(start + r0 + r) * heads + h] = m[r] / log2e + logf(l[r])
-                    }
-                    r0 += br
-                }
+                AttentionSchedule.forward(length: length, tile: tile, keyTile: keyTile, strip: strip, begin: { _, br in
+                    beginQueryTile(rows: br, m: m, l: l, o: o, d: d)
+                }, block: { r0, rows, c0, cols, offset in
+                    forwardBlock(view, r0: r0, rows: rows, c0: c0, cols: cols, m: m + offset, l: l + offset,
+                                 o: o + offset * d, s: s, ld: ld)
+                }, end: { r0, br in
+                    finishQueryTile(rows: br, m: m, l: l, o: o, d: d, out: out + outBase + r0 * outStride,
+                                    outStride: outStride, lse: lse + (start + r0) * heads + h, lseStride: heads)
+                })
             }
+        }
+    }
+
+    /// Resets a query tile's running max, running sum and output accumulator.
+    @inline(__always)
+    static func beginQueryTile(rows: Int, m: UnsafeMutablePointer<Float>, l: UnsafeMutablePointer<Float>,
+                               o: UnsafeMutablePointer<Float>, d: Int) {
+        m.update(repeating: -.infinity, count: rows)
+        l.update(repeating: 0, count: rows)
+        o.update(repeating: 0, count: rows * d)
+    }
+
+    /// Writes a finished query tile: out = o / l per row, lse = m (base-2 units, see onlineSoftmaxTile) + log l.
+    @inline(__always)
+    static func finishQueryTile(rows: Int, m: UnsafePointer<Float>, l: UnsafePointer<Float>, o: UnsafePointer<Float>,
+                                d: Int, out: UnsafeMutablePointer<Float>, outStride: Int, lse: UnsafeMutablePointer<Float>,
+                                lseStride: Int) {
+        for r in 0..<rows {
+            let inv = 1 / l[r]
+            let dst = out + r * outStride, src = o + r * d
+            for j in 0..<d { dst[j] = src[j] * inv }
+            lse[r * lseStride] = m[r] / log2e + logf(l[r])
         }
     }
 
@@ -145,11 +158,14 @@ public enum Attention {
                                 dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                                 dv: UnsafeMutablePointer<Float>, segmentStarts: [Int], heads: Int, headDim: Int,
                                 scale: Float, workspace: UnsafeMutableBufferPointer<Float>,
-                                tile: Int = defaultTile, keyTile: Int = defaultKeyTile, qkvStride: Int? = nil) throws {
+                                tile: Int = defaultTile, keyTile: Int = defaultKeyTile, qkvStride: Int? = nil,
+                                precision: Precision = .fp32) throws {
         let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         let longest = longestSegment(segmentStarts)
-        try checkWorkspace(workspace, need: backwardWorkspace(tokens, heads, headDim, tile, keyTile, longest: longest),
-                           tokens: tokens, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
+        if precision == .bf16 { try checkBF16(headDim: headDim) }
+        let need = precision == .bf16 ? backwardWorkspaceBF16(tokens, heads, headDim, tile, keyTile, longest: longest)
+            : backwardWorkspace(tokens, heads, headDim, tile, keyTile, longest: longest)
+        try checkWorkspace(workspace, need: need, tokens: tokens, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         let d = headDim, outStride = heads * headDim, strip = min(diagonalStrip, tile)
         let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
         // Blocks have at most `tile` rows (strips are no taller) and at most `keyTile` columns.
@@ -161,6 +177,13 @@ public enum Attention {
         // D_i = rowsum(dO ∘ O): the softmax-Jacobian term shared by every key tile of row i.
         for t in 0..<(tokens * heads) {
             delta[t] = Float(Vector.dot(dout + t * d, out + t * d, count: d))
+        }
+        if precision == .bf16 {
+            backwardBF16(q: q, k: k, v: v, dout: dout, lse: lse, delta: delta, dq: dq, dk: dk, dv: dv,
+                         segmentStarts: segmentStarts, heads: heads, d: d, scale: scale, p: p, dp: dp, ld: ld,
+                         buffers: delta + tokens * heads, tile: tile, keyTile: keyTile, rowStride: rowStride,
+                         longest: longest)
+            return
         }
         for seg in 0..<(segmentStarts.count - 1) {
             let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
@@ -177,24 +200,8 @@ public enum Attention {
                 let view = GradPanels(q: qh, k: kh, kPacked: kp, vPacked: vp, dout: doh, dq: dqh, dk: dkh, dv: dvh,
                                       lse: lse + start * heads + h, delta: delta + start * heads + h, heads: heads,
                                       d: d, scale: scale)
-                var c0 = 0
-                while c0 < length {
-                    let bc = min(keyTile, length - c0)
-                    // Rows c0 ..< c0+bc see a prefix of these keys: strips, each against the keys up to its last row.
-                    var s0 = 0
-                    while s0 < bc {
-                        let sr = min(strip, bc - s0)
-                        backwardBlock(view, r0: c0 + s0, rows: sr, c0: c0, cols: s0 + sr, p: p, dp: dp, ld: ld)
-                        s0 += sr
-                    }
-                    // Later rows see every key of the tile: whole query tiles, no mask.
-                    var r0 = c0 + bc
-                    while r0 < length {
-                        let br = min(tile, length - r0)
-                        backwardBlock(view, r0: r0, rows: br, c0: c0, cols: bc, p: p, dp: dp, ld: ld)
-                        r0 += br
-                    }
-                    c0 += bc
+                AttentionSchedule.backward(length: length, tile: tile, keyTile: keyTile, strip: strip) { r0, rows, c0, cols in
+                    backwardBlock(view, r0: r0, rows: rows, c0: c0, cols: cols, p: p, dp: dp, ld: ld)
                 }
                 copyRows(dqh, stride: d, rows: length, width: d, into: dq + base, stride: rowStride)
                 copyRows(dkh, stride: d, rows: length, width: d, into: dk + base, stride: rowStride)
@@ -259,6 +266,18 @@ public enum Attention {
         var longest = 0
         for i in 1..<max(1, starts.count) { longest = max(longest, starts[i] - starts[i - 1]) }
         return longest
+    }
+
+    /// bf16 attention needs the AVX512-BF16 tile kernel and an even head dimension (operands go in pairs).
+    static func checkBF16(headDim: Int) throws {
+        guard KernelDispatch.level >= .avx512bf16 else {
+            throw DDError("attention: precision bf16 needs AVX512-BF16 and the kernel level is \(KernelDispatch.level.name) "
+                + "(fix: use precision fp32 on this CPU)")
+        }
+        guard headDim % 2 == 0 else {
+            throw DDError("attention: precision bf16 needs an even head dimension, not \(headDim) (fix: pick model.dim "
+                + "and model.heads so that dim / heads is even, or use precision fp32)")
+        }
     }
 
     /// The row stride of q, k, v (and their gradients): H·D unless the caller passes a wider one.

@@ -1,5 +1,15 @@
 import CKernels
 
+/// The arithmetic of a step's matrix products.
+///
+/// In `bf16` every matrix product — each Linear's forward and both backward products, the LM head, attention's
+/// QKᵀ, PV and backward products — takes bf16 operands and accumulates in fp32: weights are rounded to bf16 once
+/// per pass, activations and gradients as they enter a product. Master weights, gradients, optimizer moments,
+/// norms' statistics, softmax statistics, the loss and checkpoints stay fp32 (see docs/kernels.md).
+public enum Precision: String, Sendable, CaseIterable {
+    case fp32, bf16
+}
+
 /// The bf16 matrix-product kernels: bf16 operands, fp32 accumulation and output.
 public enum BF16Kernel: Sendable {
     /// VDPBF16PS on zmm registers (AVX512-BF16): a 6 × 64 register block.

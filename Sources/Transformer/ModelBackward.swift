@@ -58,7 +58,7 @@ extension Model {
         let v = UnsafePointer((a.qkvRaw ?? a.qkv) + 2 * C), dv = (arena.dqkvRaw ?? dqkv) + 2 * C
         try Attention.backward(q: a.qkv, k: a.qkv + C, v: v, out: a.att, dout: dAtt, lse: a.lse, dq: dqkv, dk: dqkv + C, dv: dv,
                                segmentStarts: segmentStarts, heads: H, headDim: D, scale: 1 / Float(D).squareRoot(),
-                               workspace: arena.attentionWorkspace, qkvStride: C3)
+                               workspace: arena.attentionWorkspace, qkvStride: C3, precision: precision)
         let base = Float(config.ropeBase)
         RoPE.backward(dx: dqkv, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable,
                       rowStride: C3)

@@ -53,7 +53,8 @@ extension Model {
         RoPE.forward(x: a.qkv + C, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable,
                      rowStride: C3)
         try Attention.forward(q: a.qkv, k: a.qkv + C, v: v, out: a.att, lse: a.lse, segmentStarts: segmentStarts, heads: H,
-                              headDim: D, scale: 1 / Float(D).squareRoot(), workspace: arena.attentionWorkspace, qkvStride: C3)
+                              headDim: D, scale: 1 / Float(D).squareRoot(), workspace: arena.attentionWorkspace, qkvStride: C3,
+                              precision: precision)
         Vector.copy(from: a.x, to: a.h, count: T * C)
         linearForward(w.o, x: a.att, y: a.h, tokens: T, accumulate: true)
         normForward(x: a.h, gain: p(o.mlpNorm), y: xn, mean: a.mean2, rstd: a.rstd2, tokens: T)

@@ -1,16 +1,6 @@
 import Kernels
 import Support
 
-/// The arithmetic of a step's matrix products.
-///
-/// In `bf16` every matrix product — each Linear's forward and both backward products, the LM head — takes bf16
-/// operands and accumulates in fp32: weights are rounded to bf16 once per step (`Model.packWeights`),
-/// activations and gradients as they enter a product. Master weights, gradients, optimizer moments, norms'
-/// statistics, softmax statistics, the loss and checkpoints stay fp32 (see docs/kernels.md).
-public enum Precision: String, Sendable, CaseIterable {
-    case fp32, bf16
-}
-
 /// One Linear weight of the model: where it sits in the flat buffer, its shape, and in bf16 mode its packed copy.
 struct LinearWeight {
     let offset: Int

@@ -19,24 +19,25 @@ struct AttentionCase {
         q = gaussian(n, &rng); k = gaussian(n, &rng); v = gaussian(n, &rng); dout = gaussian(n, &rng)
     }
 
-    func forward() throws -> (out: [Float], lse: [Float]) {
+    func forward(precision: Precision = .fp32) throws -> (out: [Float], lse: [Float]) {
         var out = [Float](repeating: .nan, count: q.count), lse = [Float](repeating: .nan, count: tokens * heads)
         var ws = [Float](repeating: .nan, count: Attention.workspaceFloats(maxTokens: tokens, heads: heads, headDim: d, tile: tile,
                                                                               keyTile: keyTile))
         try ws.withUnsafeMutableBufferPointer {
             try Attention.forward(q: q, k: k, v: v, out: &out, lse: &lse, segmentStarts: starts, heads: heads,
-                                  headDim: d, scale: scale, workspace: $0, tile: tile, keyTile: keyTile)
+                                  headDim: d, scale: scale, workspace: $0, tile: tile, keyTile: keyTile, precision: precision)
         }
         return (out, lse)
     }
 
-    func backward(out: [Float], lse: [Float]) throws -> (dq: [Float], dk: [Float], dv: [Float]) {
+    func backward(out: [Float], lse: [Float], precision: Precision = .fp32) throws -> (dq: [Float], dk: [Float], dv: [Float]) {
         var dq = [Float](repeating: .nan, count: q.count), dk = dq, dv = dq
         var ws = [Float](repeating: .nan, count: Attention.workspaceFloats(maxTokens: tokens, heads: heads, headDim: d, tile: tile,
                                                                               keyTile: keyTile))
         try ws.withUnsafeMutableBufferPointer {
             try Attention.backward(q: q, k: k, v: v, out: out, dout: dout, lse: lse, dq: &dq, dk: &dk, dv: &dv,
-                                   segmentStarts: starts, heads: heads, headDim: d, scale: scale, workspace: $0, tile: tile, keyTile: keyTile)
+                                   segmentStarts: starts, heads: heads, headDim: d, scale: scale, workspace: $0, tile: tile, keyTile: keyTile,
+                                   precision: precision)
         }
         return (dq, dk, dv)
     }

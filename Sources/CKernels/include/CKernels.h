@@ -54,6 +54,11 @@ size_t dd_bf16_packed_b_count(long k, long n);
     p·16·K32 + (kk/2)·32 + (j%16)·2 + kk%2, K32 = k rounded up to 32; padding is zero. Portable. */
 void dd_bf16_pack_b(const float *src, long k, long n, long k_stride, long n_stride, uint16_t *dst);
 
+/** Packs rows × kc of A(i, kk) = a[i·a_row + kk·a_depth] as bf16 rows of kc32 elements (row-major, zero past
+    kc), padded with zero rows up to rows_padded. Rows are kc32 elements apart (any length ≥ kc). Needs avx512f. */
+void dd_bf16_pack_a(const float *a, long a_row, long a_depth, long rows, long rows_padded, long kc, long kc32,
+                    uint16_t *dst);
+
 /** Which bf16 kernel runs a product. */
 enum { DD_BF16_AVX512 = 1, DD_BF16_AMX = 2 };
 
@@ -63,6 +68,18 @@ enum { DD_BF16_AVX512 = 1, DD_BF16_AMX = 2 };
     Uses a fixed per-thread workspace; no allocation. */
 void dd_bf16_gemm(int kernel, long m, long n, long k, float alpha, const float *a, long a_row, long a_depth,
                   const uint16_t *b_packed, float *c, long ldc, int accumulate);
+
+/** The bf16 product of attention tiles (AVX512-BF16): C[m, n] = alpha·A·B, or C += with `accumulate`, over depth
+    k. A is bf16 rows `lda` elements apart, read in pairs up to k rounded up to even (so an odd k needs A's
+    element k zero); B is 16-column panels in the VNNI pair layout (panel p at b + p·b_panel, depth pair q at
+    + 32·q, as dd_bf16_pack_b lays them out), every panel touched read in full for ⌈k/2⌉ pairs (the packer's zero
+    padding covers an odd k). Exactly C[i < m, j < n] is written. Needs avx512_bf16. */
+void dd_bf16_tile_product(long m, long n, long k, float alpha, const uint16_t *a, long lda, const uint16_t *b,
+                          long b_panel, float *c, long ldc, int accumulate);
+
+/** fp32 → bf16 rows: dst[i·ldd + j] = bf16(src[i·lds + j]) for j < cols, and zero for cols ≤ j < padded_cols.
+    Needs avx512f. */
+void dd_bf16_convert_rows(const float *src, long lds, long rows, long cols, long padded_cols, uint16_t *dst, long ldd);
 
 /** Register-resident peak probes: GFLOP-free loops of the instruction alone (no loads), for benchmarks.
     Each runs `iterations` rounds and returns the FLOPs executed (multiply-add = 2). */
