@@ -37,6 +37,8 @@ public final class TrainingSession {
     var elapsedBefore = 0.0
     var runStart = 0.0
     let faults: FaultInjection
+    /// The exit code all ranks agreed on at the last step boundary because of a signal (0: keep going).
+    var agreedStop: Int32 = 0
 
     /// Sets the run up: reads the data and config, builds the model (fresh, from `initFrom`, or from the run's
     /// latest checkpoint with `resume`), and prepares the run folder. Rank 0 writes; every rank checks.
@@ -166,8 +168,13 @@ public final class TrainingSession {
                 lastEval = try evaluate(step: next)
                 try metrics?.write(lastEval)
             }
-            if next < totalSteps, cycleEnds || (config.run.checkpointEvery > 0 && next % config.run.checkpointEvery == 0) {
+            let saved = next < totalSteps && (cycleEnds || (config.run.checkpointEvery > 0 && next % config.run.checkpointEvery == 0))
+            if saved {
                 try saveCheckpoint(nextStep: next, elapsed: elapsedBefore + monotonicSeconds() - wallStart)
+            }
+            if agreedStop != 0, next < totalSteps {
+                if comm.rank == 0 { progress.interrupt() }
+                try stopAfterInterruption(nextStep: next, alreadySaved: saved, elapsed: elapsedBefore + monotonicSeconds() - wallStart)
             }
         }
         if comm.rank == 0 { progress.interrupt() }
@@ -198,6 +205,8 @@ public final class TrainingSession {
         let exposedSeconds: Double
         let exchangeSeconds: Double
         let computeSeconds: Double
+        /// The exit code the ranks agreed on because one of them was signalled (0: none was).
+        let stopCode: Int32
     }
 
     /// Plans step `step`, exchanges its sequences, runs forward and backward on this rank's share and sums the
@@ -231,8 +240,10 @@ public final class TrainingSession {
         let computeSeconds = monotonicSeconds() - t1
         // Statistics summed over ranks with the gradients: loss sum, target tokens, input tokens, model FLOPs
         // (from the real attention segments, so document masking and packed bins are counted as computed).
+        // The last two are this rank's interruption votes, so every rank learns of a signal at the same step.
+        let votes = Interruption.votes
         let local = [localLoss.sum, Double(localLoss.count), Double(batch.count),
-                     batch.count > 0 ? modelConfig.trainingFLOPs(segmentLengths: batch.segmentLengths) : 0]
+                     batch.count > 0 ? modelConfig.trainingFLOPs(segmentLengths: batch.segmentLengths) : 0, votes.0, votes.1]
         let (stats, exposed): ([Double], Double)
         if let sharded {
             (stats, exposed) = try reduceScatterGradients(local, sharded)
@@ -241,7 +252,8 @@ public final class TrainingSession {
         }
         return StepGradient(plan: plan, assignment: assignment, lossSum: stats[0], tokenCount: Int(stats[1].rounded()),
                             inputTokens: Int(stats[2].rounded()), flops: stats[3],
-                            exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds)
+                            exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds,
+                            stopCode: Interruption.agreed(interruptVotes: stats[4], terminateVotes: stats[5]))
     }
 
     /// One optimisation step; returns its metrics record (identical on every rank).
@@ -255,6 +267,7 @@ public final class TrainingSession {
             throw DDError("step \(step): the loss is \(g.lossSum) (not finite); the run stops here and the last good checkpoint "
                           + (last.map { "\($0) is intact" } ?? "(none yet)") + " (fix: lower optim.lr or enable optim.clip, then --resume)")
         }
+        agreedStop = g.stopCode
         let lr = schedule.rate(at: step)
         let gradNorm = try applyUpdate(tokenCount: g.tokenCount, lr: lr)
         let stepSeconds = monotonicSeconds() - t0

@@ -32,6 +32,7 @@ let sweepCommand = Command(
     }
     if !args.flag("report-only") {
         let comm = try World.communicator()
+        Interruption.install()
         let only = args.all("only")
         let outcome = try SweepRunner.run(sweep, only: only.isEmpty ? nil : Set(only), comm: comm)
         if comm.rank == 0 {

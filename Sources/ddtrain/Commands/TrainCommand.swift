@@ -28,6 +28,7 @@ let trainCommand = Command(
     let config = try TrainingConfig.load(path: configPath, overrides: args.all("set"))
     let comm = try World.communicator(watchdogSeconds: config.run.watchdogSeconds)
     openblas_set_num_threads(Int32(config.run.threads))
+    Interruption.install()
     let name = configPath.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? "run"
     let out = args.value("out") ?? "runs/\(name)"
     let session = try TrainingSession(config: config, runDirectory: out, resume: args.flag("resume"),
