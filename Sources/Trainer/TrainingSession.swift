@@ -44,7 +44,6 @@ public final class TrainingSession {
     /// latest checkpoint with `resume`), and prepares the run folder. Rank 0 writes; every rank checks.
     public init(config: TrainingConfig, runDirectory: String, resume: Bool, initFrom: String? = nil,
                 comm: Communicator) throws {
-        self.config = config
         self.comm = comm
         self.runDirectory = runDirectory
         faults = FaultInjection.fromEnvironment()
@@ -54,11 +53,11 @@ public final class TrainingSession {
         }
         let store = try DatasetStore(directory: config.data.directory)
         self.store = store
+        // The prepared data is the truth: stated data keys must match it, and the others are taken from it.
+        let config = try DataAgreement.resolved(config, manifest: store.manifest)
+        self.config = config
+        Log.info(DataAgreement.summary(store.manifest, directory: config.data.directory))
         let tokenizer = store.manifest.tokenizer
-        if tokenizer.name != config.data.tokenizer {
-            throw DDError.config("data.tokenizer", "\"\(config.data.tokenizer)\" but \(config.data.directory) was prepared with \"\(tokenizer.name)\"",
-                                 fix: "set data.tokenizer to \"\(tokenizer.name)\" or prepare the data again")
-        }
         modelConfig = try config.modelConfig(vocabulary: tokenizer.vocabularySize)
         // The plan balances sequences over the data's shards, not over this job's ranks: it is then a pure function
         // of (config, manifest, seed, step) whatever the world size, so N ranks train on exactly the batches one
@@ -123,16 +122,17 @@ public final class TrainingSession {
     /// An error on rank 0 here ends the job through the command's failure path while the others wait.
     private func prepareRunDirectory(resume: Bool) throws {
         if comm.rank == 0 {
-            try FileIO.makeDirectories(runDirectory)
-            let probe = runDirectory + "/.write-test"
-            try AtomicFile.write("ok", to: probe)
-            unlink(probe)
+            // Checked before anything is created, so a refused run leaves no folder behind.
             if !resume, try !checkpoints.list().isEmpty {
                 throw DDError.file(runDirectory, "already holds checkpoints of a run", fix: "pass --resume to continue it, or choose another --out")
             }
             if resume, try checkpoints.list().isEmpty {
-                throw DDError.file(runDirectory, "has no checkpoint to resume from", fix: "drop --resume to start the run")
+                throw DDError.file(runDirectory, "has no checkpoint to resume from", fix: "drop --resume (or use --resume=auto) to start the run")
             }
+            try FileIO.makeDirectories(runDirectory)
+            let probe = runDirectory + "/.write-test"
+            try AtomicFile.write("ok", to: probe)
+            unlink(probe)
             if !resume { try AtomicFile.write(config.json.pretty, to: runDirectory + "/config.json") }
         }
         try comm.barrier()

@@ -104,7 +104,7 @@ extension ReliabilityTests {
         BadInputCase(name: "manifest is not JSON", expect: ["manifest.json", "invalid JSON"]) {
             try trainOnDamagedData($0) { try "{\"format\": \"ddtrain-dataset\", \"vers".write(toFile: $0 + "/manifest.json", atomically: true, encoding: .utf8) }
         },
-        BadInputCase(name: "manifest of another tokenizer", expect: ["'data.tokenizer'", "\"gpt2\""]) {
+        BadInputCase(name: "manifest of another tokenizer", expect: ["'data'", "tokenizer: config \"byte\", prepared \"gpt2\""]) {
             try trainOnDamagedData($0) { try editManifest($0) { $0.setting("tokenizer", to: .obj(["name": .string("gpt2"), "vocab_size": .int(50257), "eot": .int(50256)])) } }
         },
         BadInputCase(name: "manifest with another vocabulary", expect: ["manifest.json", "300 ids", "byte has 257 ids"]) {

@@ -16,8 +16,10 @@ public struct ProcessResult {
 /// child gets an empty signal mask (Swift Testing's threads block SIGTERM and a child would inherit that), and
 /// the child's whole process group is killed when `timeout` passes.
 public enum ProcessRunner {
+    /// `whileRunning` is called about every 20 ms with the child's pid and the seconds since it started (a test
+    /// can signal the child from there).
     public static func run(_ command: [String], environment: [String: String] = [:], timeout: Double = 120,
-                           directory: String? = nil) throws -> ProcessResult {
+                           directory: String? = nil, whileRunning: ((pid_t, Double) -> Void)? = nil) throws -> ProcessResult {
         // GNU env -C changes the folder for the child (posix_spawn has no portable chdir action).
         let argv = directory.map { ["env", "-C", $0] + command } ?? command
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ddtrain-proc-\(UUID().uuidString)")
@@ -67,6 +69,7 @@ public enum ProcessRunner {
                 waitpid(pid, &status, 0)
                 break
             }
+            whileRunning?(pid, Date().timeIntervalSince(start))
             usleep(20_000)
         }
         let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
