@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import Corpus
 @testable import Curriculum
 @testable import Support
 @testable import Trainer
@@ -72,6 +73,17 @@ struct ConfigReferenceTests {
         } catch let e as DDError {
             #expect(e.message.contains("'optim.learning_rate': unknown key") && e.message.contains("did you mean 'lr'?"), "\(e.message)")
             #expect(e.message.contains("valid keys in 'optim': lr, min_lr, warmup_steps"), "\(e.message)")
+        }
+    }
+}
+
+/// `prepare` without a config prepares what configs/default.json describes.
+struct PrepareDefaultsTests {
+    @Test func prepareDefaultsAreTheDefaultConfigs() throws {
+        let shipped = try FileIO.readJSON(MPIRunner.packageRoot + "/configs/default.json")["data"]!
+        let defaults = try PrepareSettings.parse(ConfigReader.empty(path: "data")).json
+        for key in ["tokenizer", "min_bucket", "max_bucket", "pieces", "long_docs", "seed", "valid_fraction", "baselines", "sources"] {
+            #expect(defaults[key] == shipped[key], "data.\(key): prepare's default \(defaults[key]?.compact ?? "none"), configs/default.json \(shipped[key]?.compact ?? "none")")
         }
     }
 }
