@@ -39,6 +39,8 @@ public final class TrainingSession {
     let faults: FaultInjection
     /// The exit code all ranks agreed on at the last step boundary because of a signal (0: keep going).
     var agreedStop: Int32 = 0
+    /// A name shown at the start of every progress line (a sweep's variant).
+    public var label: String?
 
     /// Sets the run up: reads the data and config, builds the model (fresh, from `initFrom`, or from the run's
     /// latest checkpoint with `resume`), and prepares the run folder. Rank 0 writes; every rank checks.
@@ -160,13 +162,16 @@ public final class TrainingSession {
             try metrics?.write(record)
             if comm.rank == 0 {
                 progress.update(step: step, stepsDoneHere: step - startStep + 1, loss: lastLoss,
-                                tokensPerSecond: record["tokens_per_s"]?.doubleValue ?? 0, lr: record["lr"]?.doubleValue ?? 0)
+                                tokensPerSecond: record["tokens_per_s"]?.doubleValue ?? 0, lr: record["lr"]?.doubleValue ?? 0,
+                                detail: ConsoleText.step(record, cycles: planner.cycles), label: label)
             }
             let next = step + 1
             let cycleEnds = planner.plan(step: step).cycle != (next < planner.totalSteps ? planner.plan(step: next).cycle : -1)
             if config.run.evalEvery > 0, next % config.run.evalEvery == 0, next < totalSteps {
                 lastEval = try evaluate(step: next)
                 try metrics?.write(lastEval)
+                if comm.rank == 0 { progress.interrupt() }
+                Log.info(ConsoleText.evaluation(lastEval))
             }
             let saved = next < totalSteps && (cycleEnds || (config.run.checkpointEvery > 0 && next % config.run.checkpointEvery == 0))
             if saved {
@@ -180,6 +185,7 @@ public final class TrainingSession {
         if comm.rank == 0 { progress.interrupt() }
         lastEval = try evaluate(step: totalSteps)
         try metrics?.write(lastEval)
+        Log.info(ConsoleText.evaluation(lastEval))
         let elapsed = elapsedBefore + monotonicSeconds() - wallStart
         try saveCheckpoint(nextStep: totalSteps, elapsed: elapsed)
         let summary = JSON.obj([
@@ -283,6 +289,7 @@ public final class TrainingSession {
         let layoutNames = g.plan.layouts.map { store.manifest.layouts[$0].name }
         return .obj([
             "type": .string("train"), "step": .int(step), "cycle": .int(g.plan.cycle), "layouts": .array(layoutNames.map { .string($0) }),
+            "lengths": .ints(Set(g.plan.sequences.map(\.length)).sorted()),
             "mean_length": .number(Double(globalTokens) / Double(max(1, g.plan.sequences.count))),
             "sequences": .int(g.plan.sequences.count), "tokens": .int(globalTokens), "target_tokens": .int(g.tokenCount),
             "tokens_seen": .int(tokensSeen),

@@ -39,6 +39,9 @@ import TestSupport
         try #require(full.status == 0, "\(full.stderr)")
         let reference = try trainLosses(whole)
         #expect(reference.count >= 40)
+        // The console names each step's cycle, layout and length, and prints the final evaluation.
+        #expect(full.stderr.contains("step 1/\(reference.count)  cycle 1/2 bucket-0"), "\(full.stderr)")
+        #expect(full.stderr.contains("eval at step \(reference.count): held-out loss "), "\(full.stderr)")
 
         let run = MPIRunner.temporaryDirectory("run-interrupted") + "/run"
         let stopped = try launch(["train", "--config", config, "--out", run], run: run, signal: signal)

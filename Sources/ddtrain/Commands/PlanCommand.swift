@@ -12,7 +12,7 @@ let planCommand = Command(
     Plans every step of the run (or the first --cycles cycles) from the config's "curriculum" section and
     balances each over N ranks, printing per cycle: steps, predicted imbalance max/mean (mean and worst step),
     stored tokens moved per step, and the mean sequence length through each tenth of the cycle; then, for a
-    curriculum (docs/method.md), each length's odds and its share of the tokens through the first cycle, and
+    curriculum (docs/method.md), each length's odds and its share of the tokens through a cycle, and
     how the step count follows from the tokens asked for.
       --world N          ranks of the simulated world (1...65536)
       --config FILE      JSON config; only its "curriculum" section is read (defaults when absent)
