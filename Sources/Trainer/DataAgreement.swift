@@ -18,7 +18,7 @@ public enum DataAgreement {
             // The tokenizer the shards hold is the manifest's own record, not only the settings it was asked for.
             let recorded = key == "tokenizer" ? JSON.string(manifest.tokenizer.name) : prepared[key] ?? .null
             let a = normalized(key, mine[key] ?? .null), b = normalized(key, recorded)
-            return a == b ? nil : "\(key): config \(a.compact), prepared \(b.compact)"
+            return same(key, a, b) ? nil : "\(key): config \(a.compact), prepared \(b.compact)"
         }
     }
 
@@ -52,6 +52,14 @@ public enum DataAgreement {
         return "data: \(directory): tokenizer \(manifest.tokenizer.name), buckets 2^\(manifest.minBucket)..2^\(manifest.maxBucket)"
             + (baselines.isEmpty ? "" : ", baselines \(baselines.map(String.init).joined(separator: " "))")
             + ", valid share \(manifest.validFraction), \(manifest.shardCount) shard(s), from \(s?["sources"]?.arrayValue?.compactMap(\.stringValue).joined(separator: " ") ?? "?")"
+    }
+
+    /// Whether two normalized values agree. Source paths were written relative to wherever `prepare` ran, so a
+    /// relative path agrees with an absolute one that ends with it.
+    private static func same(_ key: String, _ a: JSON, _ b: JSON) -> Bool {
+        guard key == "sources", let x = a.arrayValue?.compactMap(\.stringValue), let y = b.arrayValue?.compactMap(\.stringValue),
+              x.count == y.count else { return a == b }
+        return zip(x, y).allSatisfy { p, q in p == q || p.hasSuffix("/" + q) || q.hasSuffix("/" + p) }
     }
 
     /// Values compared as meant: baselines as a sorted list, source paths without a leading "./".

@@ -47,3 +47,14 @@ struct DataAgreementTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/run/checkpoints"))
     }
 }
+
+extension DataAgreementTests {
+    /// A relative source path agrees with the absolute one prepare recorded; another file does not.
+    @Test func sourcePathsAgreeRelativeToWherePrepareRan() throws {
+        let recorded = manifest.json["settings"]!["sources"]!.arrayValue![0].stringValue!
+        let relative = String(recorded.split(separator: "/").suffix(2).joined(separator: "/"))
+        #expect(DataAgreement.differences(config: try config([("sources", .array([.string(relative)]))]).data, stated: ["sources"], manifest: manifest).isEmpty)
+        let other = try config([("sources", .array([.string("elsewhere/other.jsonl")]))]).data
+        #expect(DataAgreement.differences(config: other, stated: ["sources"], manifest: manifest).count == 1)
+    }
+}
