@@ -14,7 +14,10 @@ public enum Failure {
         if let w = world, w.size > 1 {
             w.abort(e.message, code: e.exitCode)
         }
-        FileHandleStderr.write("ddtrain: \(e.message)\n")
+        // Under mpirun before MPI started (a bad config on every rank), the rank still prefixes the line so that
+        // launch/run can print it once.
+        let rank = World.launchRank.map { "rank \($0): " } ?? ""
+        FileHandleStderr.write("ddtrain: \(rank)\(e.message)\n")
         exit(e.exitCode)
     }
 

@@ -10,6 +10,12 @@ public enum World {
         getenv("OMPI_COMM_WORLD_SIZE") != nil || getenv("PMIX_RANK") != nil || getenv("PMI_RANK") != nil
     }
 
+    /// This process's rank as the launcher set it (before MPI starts), when launched by mpirun with several ranks.
+    public static var launchRank: Int? {
+        guard let size = getenv("OMPI_COMM_WORLD_SIZE").flatMap({ Int(String(cString: $0)) }), size > 1 else { return nil }
+        return (getenv("OMPI_COMM_WORLD_RANK") ?? getenv("PMIX_RANK")).flatMap { Int(String(cString: $0)) }
+    }
+
     /// MPI under mpirun, the single-process backend otherwise (no MPI_Init, so a plain run starts instantly).
     /// Registers the communicator with `Failure` so an error anywhere brings the whole job down.
     /// A positive `watchdogSeconds` (or DDTRAIN_WATCHDOG_S) starts the MPI backend's stall watchdog.

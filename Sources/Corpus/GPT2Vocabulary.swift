@@ -5,7 +5,7 @@ import Support
 /// Both files spell tokens through GPT-2's byte-to-unicode table (every byte is shown as a printable
 /// character, e.g. the space as "Ġ"); here each token is turned back into its raw bytes, so the
 /// tokenizer works on UTF-8 bytes and never builds strings.
-final class GPT2Vocabulary: Sendable {
+public final class GPT2Vocabulary: Sendable {
     /// Raw bytes of every token, indexed by id.
     let tokenBytes: [[UInt8]]
     /// The id of each single byte (every byte is a token in a byte-level vocabulary).
@@ -17,7 +17,7 @@ final class GPT2Vocabulary: Sendable {
 
     /// GPT-2's byte-to-unicode table: bytes that are printable Latin-1 map to themselves, the other 68
     /// bytes to U+0100 onwards in byte order (as in OpenAI's encoder.py).
-    static let byteToScalar: [UInt32] = {
+    public static let byteToScalar: [UInt32] = {
         var table = [UInt32](repeating: 0, count: 256)
         var extra: UInt32 = 0
         for b in 0..<256 {

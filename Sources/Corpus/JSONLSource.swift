@@ -32,12 +32,16 @@ public struct JSONLSource: DocumentSource {
                 guard id % worldSize == rank else { return }
                 let origin = "\(path):\(lineNumber)"
                 let value = try JSONParser.parse(Array(line), source: origin)
-                guard value.objectValue != nil else {
+                guard let pairs = value.objectValue else {
                     throw DDError.file(origin, "line \(lineNumber) is a JSON \(value.kindName), not an object", fix: "write one JSON object per line")
                 }
                 guard let text = value[field] else {
-                    throw DDError.file(origin, "line \(lineNumber) has no field \"\(field)\"",
-                                       fix: "set data.text_field (--text-field) to the key that holds the text")
+                    let keys = pairs.map { "\"\($0.0)\"" }
+                    let strings = pairs.filter { $0.1.stringValue != nil }.map { "\"\($0.0)\"" }
+                    throw DDError.file(origin, "line \(lineNumber) has no field \"\(field)\"; its keys are "
+                                       + (keys.isEmpty ? "none" : keys.joined(separator: ", ")),
+                                       fix: "set data.text_field (--text-field) to the key that holds the text"
+                                           + (strings.isEmpty ? "" : ", e.g. \(strings[0])"))
                 }
                 guard let s = text.stringValue else {
                     throw DDError.file(origin, "field \"\(field)\" on line \(lineNumber) is a \(text.kindName), not a string",

@@ -58,6 +58,10 @@ public struct PrepareSettings: Sendable, Equatable {
     /// Settings with every default.
     public init() {}
 
+    /// The defaults of a config's data section and of `prepare`'s flags: those of configs/default.json, so data
+    /// prepared without a config is what the shipped configs expect (a test keeps the two equal).
+    public static let configDefaults = (minBucket: 6, maxBucket: 10, validFraction: 0.02, baselines: [1024])
+
     /// Reads section "data" strictly (unknown keys are errors).
     public static func parse(_ r: ConfigReader) throws -> PrepareSettings {
         var s = PrepareSettings()
@@ -67,13 +71,14 @@ public struct PrepareSettings: Sendable, Equatable {
         s.textField = try r.string("text_field", default: s.textField)
         s.tokenizer = try r.choice("tokenizer", ["byte", "gpt2"], default: s.tokenizer)
         s.tokenizerDirectory = try r.string("tokenizer_dir", default: s.tokenizerDirectory)
-        s.decomposition.minBucket = try r.int("min_bucket", default: 8, min: 1, max: 30)
-        s.decomposition.maxBucket = try r.int("max_bucket", default: 13, min: 1, max: 30)
+        let d = configDefaults
+        s.decomposition.minBucket = try r.int("min_bucket", default: d.minBucket, min: 1, max: 30)
+        s.decomposition.maxBucket = try r.int("max_bucket", default: d.maxBucket, min: 1, max: 30)
         s.decomposition.pieces = PieceMode(rawValue: try r.choice("pieces", PieceMode.allCases.map(\.rawValue), default: "reference"))!
         s.decomposition.longDocuments = LongDocumentRule(rawValue: try r.choice("long_docs", LongDocumentRule.allCases.map(\.rawValue), default: "seeded"))!
         s.decomposition.seed = UInt64(try r.int("seed", default: 0, min: 0))
-        s.validFraction = try r.double("valid_fraction", default: s.validFraction, min: 0, max: 0.5)
-        s.baselines = try r.intArray("baselines", default: [])
+        s.validFraction = try r.double("valid_fraction", default: d.validFraction, min: 0, max: 0.5)
+        s.baselines = try r.intArray("baselines", default: d.baselines)
         try r.finish()
         try s.validate()
         return s

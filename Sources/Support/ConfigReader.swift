@@ -7,6 +7,8 @@ public final class ConfigReader {
     public let path: String
     private let pairs: [(String, JSON)]
     private var used: Set<String> = []
+    /// Every key the parser asked for, present or not, in order: the keys this section accepts.
+    private var asked: [String] = []
 
     public init(_ json: JSON, path: String = "") throws {
         guard case let .object(p) = json else {
@@ -28,6 +30,7 @@ public final class ConfigReader {
 
     /// The raw value of a key (marking it read), or nil when absent.
     public func raw(_ key: String) -> JSON? {
+        if !asked.contains(key) { asked.append(key) }
         guard let v = pairs.last(where: { $0.0 == key })?.1 else { return nil }
         used.insert(key)
         return v
@@ -165,11 +168,13 @@ public final class ConfigReader {
         }
     }
 
-    /// Throws for the first key that was never read: a misspelt or unsupported option.
+    /// Throws for the first key that was never read: a misspelt or unsupported option. The message suggests the
+    /// closest valid key and lists every key the section accepts (docs/config.md describes them).
     public func finish() throws {
         for (k, _) in pairs where !used.contains(k) {
-            let known = used.sorted().joined(separator: ", ")
-            throw DDError.config(keyPath(k), "unknown key", fix: "remove it or correct its spelling" + (known.isEmpty ? "" : "; keys read here: \(known)"))
+            let hint = KeySuggestion.closest(to: k, among: asked).map { "did you mean '\($0)'? " } ?? ""
+            let valid = asked.isEmpty ? "this section takes no keys" : "valid keys in \(path.isEmpty ? "the config" : "'\(path)'"): \(asked.joined(separator: ", "))"
+            throw DDError.config(keyPath(k), "unknown key", fix: "\(hint)\(valid); see docs/config.md")
         }
     }
 }

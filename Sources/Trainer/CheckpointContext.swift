@@ -17,11 +17,13 @@ public struct CheckpointContext {
     /// The parsed run config (nil without one).
     public let runConfig: TrainingConfig?
 
-    /// Reads the checkpoint's header and looks for its run's config.
-    public init(checkpoint path: String) throws {
-        guard FileIO.exists(path) else {
-            throw DDError.file(path, "checkpoint not found", fix: "name a RUN/checkpoints/checkpoint-*.ddt file written by ddtrain train")
+    /// Reads the checkpoint's header and looks for its run's config. `checkpoint` may also name a run folder or its
+    /// checkpoints folder: the newest checkpoint there that verifies is taken.
+    public init(checkpoint given: String) throws {
+        guard FileIO.exists(given) else {
+            throw DDError.file(given, "checkpoint not found", fix: "name a run folder or a RUN/checkpoints/checkpoint-*.ddt file written by ddtrain train")
         }
+        let path = try Self.newestCheckpoint(in: given)
         self.path = path
         header = try CheckpointFile.readHeader(path: path)
         modelConfig = try Self.modelConfig(header: header, path: path)
@@ -82,6 +84,26 @@ public struct CheckpointContext {
         let fallback = 1 << PrepareSettings().decomposition.maxBucket
         guard let data = runConfig?.data, let manifest = try? Manifest.read(directory: data.directory) else { return fallback }
         return manifest.layouts.map(\.trainedLength).max() ?? fallback
+    }
+
+    /// `path` itself when it is a file; for a run folder (holding checkpoints/) or a checkpoints folder, the newest
+    /// checkpoint there that verifies (newer ones that do not are skipped with a warning).
+    public static func newestCheckpoint(in path: String) throws -> String {
+        guard FileIO.isDirectory(path) else { return path }
+        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        let run: String
+        if FileIO.isDirectory(trimmed + "/checkpoints") {
+            run = trimmed
+        } else if lastComponent(trimmed) == "checkpoints" {
+            run = parent(trimmed)
+        } else {
+            throw DDError.file(path, "is a folder without checkpoints", fix: "name a run folder, its checkpoints/ folder or a checkpoint-*.ddt file")
+        }
+        guard let latest = try CheckpointStore(runDirectory: run, keep: 1).loadLatest() else {
+            throw DDError.file(run + "/checkpoints", "holds no checkpoint yet", fix: "train the run first, or name a checkpoint file")
+        }
+        Log.info("checkpoint: \(latest.path)")
+        return latest.path
     }
 
     /// The folder holding `path` ("." for a bare name).

@@ -9,6 +9,7 @@ import Transformer
 ///     config.json            LlamaConfig fields (or model_type "ddtrain" with the full ddtrain model section)
 ///     ddtrain_tokenizer.json the tokenizer: name, vocabulary size, end-of-text id and what the ids mean
 ///     vocab.json, merges.txt, tokenizer_config.json   GPT-2's files (gpt2 tokenizer only, when found)
+///     tokenizer.json, tokenizer_config.json   the byte-level tokenizer for Hugging Face (byte tokenizer only)
 public enum ModelExport {
     /// What an export wrote.
     public struct Result {
@@ -24,6 +25,7 @@ public enum ModelExport {
     /// Exports the checkpoint at `checkpoint` into the folder `directory` (created when missing).
     public static func export(checkpoint: String, to directory: String) throws -> Result {
         let context = try CheckpointContext(checkpoint: checkpoint)
+        let checkpoint = context.path
         let ckpt = try CheckpointFile.read(path: checkpoint)
         let count = ParameterLayout(config: context.modelConfig).count
         guard let params = ckpt.sections["params"], params.count == count else {
@@ -94,7 +96,8 @@ public enum ModelExport {
         }
     }
 
-    /// ddtrain_tokenizer.json always; GPT-2's vocabulary and merges as HF's GPT2Tokenizer names them when present.
+    /// ddtrain_tokenizer.json always; GPT-2's vocabulary and merges as HF's GPT2Tokenizer names them when present;
+    /// for the byte tokenizer, a tokenizer.json that AutoTokenizer loads.
     static func writeTokenizer(_ t: (info: TokenizerInfo, directory: String), to directory: String) throws -> [String] {
         let meaning = t.info.name == "byte"
             ? "id b in 0..255 is the UTF-8 byte b; id 256 is end-of-text; no BOS (documents end with end-of-text)"
@@ -105,6 +108,7 @@ public enum ModelExport {
         ])
         try AtomicFile.write(description.pretty, to: directory + "/ddtrain_tokenizer.json")
         var files = ["ddtrain_tokenizer.json"]
+        if t.info.name == "byte" { return files + (try ByteTokenizerExport.write(endOfTextId: Int(t.info.endOfText), to: directory)) }
         guard t.info.name == "gpt2" else { return files }
         let encoder = t.directory + "/encoder.json", merges = t.directory + "/vocab.bpe"
         guard FileIO.exists(encoder), FileIO.exists(merges) else {

@@ -18,14 +18,16 @@ public struct ProgressLine {
         start = monotonicSeconds()
     }
 
-    /// Shows step `step` (0-based) just finished, given steps done in this process and their tokens/s.
-    public func update(step: Int, stepsDoneHere: Int, loss: Double, tokensPerSecond: Double, lr: Double) {
+    /// Shows step `step` (0-based) just finished, given steps done in this process and their tokens/s. `detail`
+    /// (cycle, layout, length) follows the step count; `label` (a sweep's variant) leads the line.
+    public func update(step: Int, stepsDoneHere: Int, loss: Double, tokensPerSecond: Double, lr: Double,
+                       detail: String = "", label: String? = nil) {
         let done = step + 1
         let isLast = done == total
         guard terminal || done % every == 0 || isLast || stepsDoneHere == 1 else { return }
         let elapsed = monotonicSeconds() - start
         let eta = stepsDoneHere > 0 ? elapsed / Double(stepsDoneHere) * Double(total - done) : 0
-        let text = "step \(done)/\(total)  loss \(fixed(loss, 4))  lr \(scientific(lr))  \(Int(tokensPerSecond)) tok/s  ETA \(clock(eta))"
+        let text = (label.map { "[\($0)] " } ?? "") + "step \(done)/\(total)" + (detail.isEmpty ? "" : "  " + detail) + "  loss \(fixed(loss, 4))  lr \(scientific(lr))  \(Int(tokensPerSecond)) tok/s  ETA \(clock(eta))"
         if terminal {
             FileHandleStderr.write("\r\u{1B}[K" + text + (isLast ? "\n" : ""))
         } else {

@@ -12,9 +12,9 @@ public enum ReportTable {
         if let baseline, let loss = baseline.finalEval?.loss {
             md += "Baseline: **\(baseline.name)** (final held-out loss \(fixed(loss, 4)); the time-to-target column is when each run first reached it).\n\n"
         } else {
-            md += "No baseline run (name one with --baseline, or include a concat-and-chunk run) so the time-to-target column is empty.\n\n"
+            md += "No baseline run (name one with --baseline, or include a concat-and-chunk run) so there is no target loss and the time-to-target columns show —.\n\n"
         }
-        md += comparison(rows)
+        md += comparison(rows, hasBaseline: baseline?.finalEval?.loss != nil)
         md += "\n" + notes(rows)
         if let timing = stepTimeSection(runs) { md += "\n" + timing }
         if !figures.isEmpty {
@@ -24,8 +24,9 @@ public enum ReportTable {
         return md
     }
 
-    /// The main table: one row per run.
-    public static func comparison(_ rows: [ReportRow]) -> String {
+    /// The main table: one row per run. Without a baseline the time-to-target columns hold "—" (no target),
+    /// as the text above the table says; "not reached" is kept for runs that missed an existing target.
+    public static func comparison(_ rows: [ReportRow], hasBaseline: Bool) -> String {
         let lengths = Set(rows.flatMap(\.bucketLosses.keys)).sorted()
         var header = ["run", "setup", "held-out loss"] + lengths.map { "loss @\($0)" }
         header += ["tokens", "wall time (s)", "tokens/s", "attention share of FLOPs", "avg context (tokens)",
@@ -38,7 +39,7 @@ public enum ReportTable {
             cells += [String(r.tokens), number(r.wallSeconds, 1), number(r.tokensPerSecond, 0),
                       r.attentionShare.isFinite ? fixed(100 * r.attentionShare, 1) + " %" : "—",
                       number(r.averageContext, 1) + (r.segmentsExact ? "" : " (est.)"),
-                      r.timeToBaseline.map { fixed($0.seconds, 1) } ?? "not reached",
+                      r.timeToBaseline.map { fixed($0.seconds, 1) } ?? (hasBaseline ? "not reached" : "—"),
                       r.timeToBaseline.map { String(Int($0.tokens.rounded())) } ?? "—"]
             md += "| " + cells.joined(separator: " | ") + " |\n"
         }

@@ -63,7 +63,11 @@ public enum SweepRunner {
                 let config = try TrainingConfig(json: variant.config)
                 openblas_set_num_threads(Int32(config.run.threads))
                 let session = try TrainingSession(config: config, runDirectory: directory, resume: state == .interrupted, comm: comm)
+                session.label = variant.name
                 _ = try session.run()
+            } catch var stop as TrainingInterrupted {
+                stop.resumeHint = "run the same sweep command again to continue"
+                throw stop
             } catch let e as DDError {
                 throw DDError("sweep \(sweep.name), variant \(variant.name) (run folder \(directory)): \(e.message)", exitCode: e.exitCode)
             }

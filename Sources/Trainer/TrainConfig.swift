@@ -67,6 +67,8 @@ public struct RunConfig: Equatable {
     /// have not reached it (0: off; DDTRAIN_WATCHDOG_S overrides). Set it above the longest legitimate wait
     /// (a checkpoint write, an evaluation).
     public var watchdogSeconds = 0.0
+    /// Whether to continue from the run folder's newest checkpoint (`--resume` overrides it).
+    public var resume = ResumeMode.no
 
     public init() {}
 
@@ -84,6 +86,7 @@ public struct RunConfig: Equatable {
                                                               default: c.precision.rawValue))!
         c.maxSteps = try r.int("max_steps", default: c.maxSteps, min: 0)
         c.watchdogSeconds = try r.double("watchdog_s", default: c.watchdogSeconds, min: 0)
+        c.resume = try ResumeMode.parse(r, key: "resume")
         try r.finish()
         return c
     }
@@ -92,8 +95,7 @@ public struct RunConfig: Equatable {
         .obj(["seed": .int(seed), "checkpoint_every": .int(checkpointEvery), "keep_checkpoints": .int(keepCheckpoints),
               "eval_every": .int(evalEvery), "log_every": .int(logEvery), "zero1": .bool(zero1),
               "grad_bucket_mb": .number(gradBucketMB), "threads": .int(threads), "precision": .string(precision.rawValue),
-              "max_steps": .int(maxSteps),
-              "watchdog_s": .number(watchdogSeconds)])
+              "max_steps": .int(maxSteps), "watchdog_s": .number(watchdogSeconds), "resume": resume.json])
     }
 }
 

@@ -37,12 +37,15 @@ public final class TrainingSession {
     var elapsedBefore = 0.0
     var runStart = 0.0
     let faults: FaultInjection
+    /// The exit code all ranks agreed on at the last step boundary because of a signal (0: keep going).
+    var agreedStop: Int32 = 0
+    /// A name shown at the start of every progress line (a sweep's variant).
+    public var label: String?
 
     /// Sets the run up: reads the data and config, builds the model (fresh, from `initFrom`, or from the run's
     /// latest checkpoint with `resume`), and prepares the run folder. Rank 0 writes; every rank checks.
     public init(config: TrainingConfig, runDirectory: String, resume: Bool, initFrom: String? = nil,
                 comm: Communicator) throws {
-        self.config = config
         self.comm = comm
         self.runDirectory = runDirectory
         faults = FaultInjection.fromEnvironment()
@@ -52,11 +55,11 @@ public final class TrainingSession {
         }
         let store = try DatasetStore(directory: config.data.directory)
         self.store = store
+        // The prepared data is the truth: stated data keys must match it, and the others are taken from it.
+        let config = try DataAgreement.resolved(config, manifest: store.manifest)
+        self.config = config
+        Log.info(DataAgreement.summary(store.manifest, directory: config.data.directory))
         let tokenizer = store.manifest.tokenizer
-        if tokenizer.name != config.data.tokenizer {
-            throw DDError.config("data.tokenizer", "\"\(config.data.tokenizer)\" but \(config.data.directory) was prepared with \"\(tokenizer.name)\"",
-                                 fix: "set data.tokenizer to \"\(tokenizer.name)\" or prepare the data again")
-        }
         modelConfig = try config.modelConfig(vocabulary: tokenizer.vocabularySize)
         // The plan balances sequences over the data's shards, not over this job's ranks: it is then a pure function
         // of (config, manifest, seed, step) whatever the world size, so N ranks train on exactly the batches one
@@ -124,16 +127,17 @@ public final class TrainingSession {
     /// An error on rank 0 here ends the job through the command's failure path while the others wait.
     private func prepareRunDirectory(resume: Bool) throws {
         if comm.rank == 0 {
-            try FileIO.makeDirectories(runDirectory)
-            let probe = runDirectory + "/.write-test"
-            try AtomicFile.write("ok", to: probe)
-            unlink(probe)
+            // Checked before anything is created, so a refused run leaves no folder behind.
             if !resume, try !checkpoints.list().isEmpty {
                 throw DDError.file(runDirectory, "already holds checkpoints of a run", fix: "pass --resume to continue it, or choose another --out")
             }
             if resume, try checkpoints.list().isEmpty {
-                throw DDError.file(runDirectory, "has no checkpoint to resume from", fix: "drop --resume to start the run")
+                throw DDError.file(runDirectory, "has no checkpoint to resume from", fix: "drop --resume (or use --resume=auto) to start the run")
             }
+            try FileIO.makeDirectories(runDirectory)
+            let probe = runDirectory + "/.write-test"
+            try AtomicFile.write("ok", to: probe)
+            unlink(probe)
             if !resume { try AtomicFile.write(config.json.pretty, to: runDirectory + "/config.json") }
         }
         try comm.barrier()
@@ -161,21 +165,30 @@ public final class TrainingSession {
             try metrics?.write(record)
             if comm.rank == 0 {
                 progress.update(step: step, stepsDoneHere: step - startStep + 1, loss: lastLoss,
-                                tokensPerSecond: record["tokens_per_s"]?.doubleValue ?? 0, lr: record["lr"]?.doubleValue ?? 0)
+                                tokensPerSecond: record["tokens_per_s"]?.doubleValue ?? 0, lr: record["lr"]?.doubleValue ?? 0,
+                                detail: ConsoleText.step(record, cycles: planner.cycles), label: label)
             }
             let next = step + 1
             let cycleEnds = planner.plan(step: step).cycle != (next < planner.totalSteps ? planner.plan(step: next).cycle : -1)
             if config.run.evalEvery > 0, next % config.run.evalEvery == 0, next < totalSteps {
                 lastEval = try evaluate(step: next)
                 try metrics?.write(lastEval)
+                if comm.rank == 0 { progress.interrupt() }
+                Log.info(ConsoleText.evaluation(lastEval))
             }
-            if next < totalSteps, cycleEnds || (config.run.checkpointEvery > 0 && next % config.run.checkpointEvery == 0) {
+            let saved = next < totalSteps && (cycleEnds || (config.run.checkpointEvery > 0 && next % config.run.checkpointEvery == 0))
+            if saved {
                 try saveCheckpoint(nextStep: next, elapsed: elapsedBefore + monotonicSeconds() - wallStart)
+            }
+            if agreedStop != 0, next < totalSteps {
+                if comm.rank == 0 { progress.interrupt() }
+                try stopAfterInterruption(nextStep: next, alreadySaved: saved, elapsed: elapsedBefore + monotonicSeconds() - wallStart)
             }
         }
         if comm.rank == 0 { progress.interrupt() }
         lastEval = try evaluate(step: totalSteps)
         try metrics?.write(lastEval)
+        Log.info(ConsoleText.evaluation(lastEval))
         let elapsed = elapsedBefore + monotonicSeconds() - wallStart
         try saveCheckpoint(nextStep: totalSteps, elapsed: elapsed)
         let summary = JSON.object([
@@ -201,6 +214,8 @@ public final class TrainingSession {
         let exposedSeconds: Double
         let exchangeSeconds: Double
         let computeSeconds: Double
+        /// The exit code the ranks agreed on because one of them was signalled (0: none was).
+        let stopCode: Int32
     }
 
     /// Plans step `step`, exchanges its sequences, runs forward and backward on this rank's share and sums the
@@ -234,8 +249,10 @@ public final class TrainingSession {
         let computeSeconds = monotonicSeconds() - t1
         // Statistics summed over ranks with the gradients: loss sum, target tokens, input tokens, model FLOPs
         // (from the real attention segments, so document masking and packed bins are counted as computed).
+        // The last two are this rank's interruption votes, so every rank learns of a signal at the same step.
+        let votes = Interruption.votes
         let local = [localLoss.sum, Double(localLoss.count), Double(batch.count),
-                     batch.count > 0 ? modelConfig.trainingFLOPs(segmentLengths: batch.segmentLengths) : 0]
+                     batch.count > 0 ? modelConfig.trainingFLOPs(segmentLengths: batch.segmentLengths) : 0, votes.0, votes.1]
         let (stats, exposed): ([Double], Double)
         if let sharded {
             (stats, exposed) = try reduceScatterGradients(local, sharded)
@@ -244,7 +261,8 @@ public final class TrainingSession {
         }
         return StepGradient(plan: plan, assignment: assignment, lossSum: stats[0], tokenCount: Int(stats[1].rounded()),
                             inputTokens: Int(stats[2].rounded()), flops: stats[3],
-                            exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds)
+                            exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds,
+                            stopCode: Interruption.agreed(interruptVotes: stats[4], terminateVotes: stats[5]))
     }
 
     /// One optimisation step; returns its metrics record (identical on every rank).
@@ -258,6 +276,7 @@ public final class TrainingSession {
             throw DDError("step \(step): the loss is \(g.lossSum) (not finite); the run stops here and the last good checkpoint "
                           + (last.map { "\($0) is intact" } ?? "(none yet)") + " (fix: lower optim.lr or enable optim.clip, then --resume)")
         }
+        agreedStop = g.stopCode
         let lr = schedule.rate(at: step)
         let gradNorm = try applyUpdate(tokenCount: g.tokenCount, lr: lr)
         let stepSeconds = monotonicSeconds() - t0
@@ -273,6 +292,7 @@ public final class TrainingSession {
         let layoutNames = g.plan.layouts.map { store.manifest.layouts[$0].name }
         return .obj([
             "type": .string("train"), "step": .int(step), "cycle": .int(g.plan.cycle), "layouts": .array(layoutNames.map { .string($0) }),
+            "lengths": .ints(Set(g.plan.sequences.map(\.length)).sorted()),
             "mean_length": .number(Double(globalTokens) / Double(max(1, g.plan.sequences.count))),
             "sequences": .int(g.plan.sequences.count), "tokens": .int(globalTokens), "target_tokens": .int(g.tokenCount),
             "tokens_seen": .int(tokensSeen),

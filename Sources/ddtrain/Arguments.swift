@@ -5,6 +5,8 @@ struct Arguments {
     var positionals: [String] = []
     var values: [String: [String]] = [:]
     var flags: Set<String> = []
+    /// Flags that may carry a value after `=` (`--resume=auto`); the value is read with `value(_:)`.
+    static let flagsWithOptionalValue: Set<String> = ["resume"]
 
     /// Arguments left unparsed, all positional (for commands with subcommands).
     init(raw: [String]) { positionals = raw }
@@ -30,7 +32,12 @@ struct Arguments {
                 values[name, default: []].append(argv[i])
                 i += 1
             } else {
-                if inline != nil { throw DDError.usage("ddtrain \(command): option --\(name) takes no value") }
+                if let inline {
+                    guard Self.flagsWithOptionalValue.contains(name) else {
+                        throw DDError.usage("ddtrain \(command): option --\(name) takes no value")
+                    }
+                    values[name, default: []].append(inline)
+                }
                 flags.insert(name)
             }
         }

@@ -16,7 +16,7 @@ struct Command {
 /// Every subcommand, in the order `ddtrain --help` lists them.
 let allCommands: [Command] = [
     prepareCommand, inspectCommand, trainCommand, superviseCommand, evalCommand, planCommand, calibrateCommand,
-    sweepCommand, reportCommand, exportCommand, sampleCommand, benchCommand, envCommand, selftestCommand,
+    sweepCommand, reportCommand, exportCommand, sampleCommand, configCommand, benchCommand, envCommand, selftestCommand,
 ]
 
 /// A part of a command with subcommands (`ddtrain bench step`, `ddtrain selftest collectives`).

@@ -1,6 +1,7 @@
 import Comm
 import Kernels
 import Support
+import Trainer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,6 +37,11 @@ do {
     let code = try command.run(args)
     Failure.finish()
     exit(code)
+} catch let stop as TrainingInterrupted {
+    // A graceful stop, agreed by every rank: one line from rank 0, MPI shut down cleanly, exit 130 or 143.
+    if ProcessContext.rank == 0 { FileHandleStderr.write("ddtrain: \(stop.message)\n") }
+    Failure.finish()
+    exit(stop.exitCode)
 } catch {
     Failure.fail(error)
 }

@@ -20,6 +20,8 @@ struct Invocation {
     var args: [String]
     var environment: [String: String] = [:]
     var outputs: [String] = []
+    /// Paths that must not exist afterwards (a refused command creates no folder).
+    var absent: [String] = []
     var cleanup: () -> Void = {}
 }
 
@@ -104,13 +106,31 @@ extension ReliabilityTests {
         BadInputCase(name: "manifest is not JSON", expect: ["manifest.json", "invalid JSON"]) {
             try trainOnDamagedData($0) { try "{\"format\": \"ddtrain-dataset\", \"vers".write(toFile: $0 + "/manifest.json", atomically: true, encoding: .utf8) }
         },
-        BadInputCase(name: "manifest of another tokenizer", expect: ["'data.tokenizer'", "\"gpt2\""]) {
-            try trainOnDamagedData($0) { try editManifest($0) { $0.setting("tokenizer", to: .obj(["name": .string("gpt2"), "vocab_size": .int(50257), "eot": .int(50256)])) } }
+        BadInputCase(name: "manifest of another tokenizer", expect: ["'data'", "tokenizer: config \"byte\", prepared \"gpt2\""]) {
+            // The config states the tokenizer; one that leaves it out trains on the manifest's.
+            var i = try trainOnDamagedData($0) { try editManifest($0) { $0.setting("tokenizer", to: .obj(["name": .string("gpt2"), "vocab_size": .int(50257), "eot": .int(50256)])) } }
+            i.args += ["--set", "data.tokenizer=byte"]
+            return i
         },
         BadInputCase(name: "manifest with another vocabulary", expect: ["manifest.json", "300 ids", "byte has 257 ids"]) {
             try trainOnDamagedData($0) { try editManifest($0) { $0.setting("tokenizer", to: .obj(["name": .string("byte"), "vocab_size": .int(300), "eot": .int(256)])) } }
         },
         BadInputCase(name: "config vocabulary differs from the data", expect: ["'model.vocab'", "257"]) { try train($0, ["model.vocab=300"]) },
+        BadInputCase(name: "corpus lines without the text field", expect: ["rec.jsonl:1", "has no field \"text\"; its keys are \"id\", \"body\"", "e.g. \"body\""]) { work in
+            try "{\"id\": 1, \"body\": \"some words\"}\n".write(toFile: work + "/rec.jsonl", atomically: true, encoding: .utf8)
+            return prepare(work, source: work + "/rec.jsonl")
+        },
+        BadInputCase(name: "data section differs from the prepared data", expect: ["'data'", "min_bucket: config 5, prepared 4", "max_bucket: config 7, prepared 6"]) {
+            try train($0, ["data.min_bucket=5", "data.max_bucket=7"])
+        },
+        BadInputCase(name: "misspelt optimizer key", expect: ["'optim.learning_rate'", "did you mean 'lr'?", "valid keys in 'optim': lr,"]) {
+            try train($0, ["optim.learning_rate=0.01"])
+        },
+        BadInputCase(name: "resume without a checkpoint", expect: ["has no checkpoint to resume from", "--resume=auto"]) { work in
+            var i = try train(work, extra: ["--resume"])
+            i.absent = [work + "/run"]
+            return i
+        },
         BadInputCase(name: "malformed corpus line", expect: ["bad.jsonl:3:", "invalid JSON"]) { work in
             let lines = (try String(contentsOfFile: F.corpusPath, encoding: .utf8)).split(separator: "\n").map(String.init)
             let bad = work + "/bad.jsonl"
@@ -201,6 +221,9 @@ extension ReliabilityTests {
         }
         for dir in inv.outputs {
             #expect(ReliabilityFixture.partialOutputs(in: dir).isEmpty, "\(c.name): left behind in \(dir): \(ReliabilityFixture.partialOutputs(in: dir))")
+        }
+        for path in inv.absent {
+            #expect(!FileManager.default.fileExists(atPath: path), "\(c.name): left \(path) behind")
         }
         #expect(ReliabilityFixture.survivors(work).isEmpty, "\(c.name): ranks still alive: \(ReliabilityFixture.survivors(work))")
     }

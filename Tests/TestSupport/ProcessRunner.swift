@@ -16,9 +16,11 @@ public struct ProcessResult {
 /// child gets an empty signal mask (Swift Testing's threads block SIGTERM and a child would inherit that), and
 /// the child's whole process group is killed when `timeout` passes.
 public enum ProcessRunner {
+    /// `whileRunning` is called about every 20 ms with the child's pid and the seconds since it started (a test
+    /// can signal the child from there).
     public static func run(_ command: [String], environment: [String: String] = [:], timeout: Double = 120,
-                           directory: String? = nil) throws -> ProcessResult {
-        try start(command, environment: environment, directory: directory).wait(timeout: timeout)
+                           directory: String? = nil, whileRunning: ((pid_t, Double) -> Void)? = nil) throws -> ProcessResult {
+        try start(command, environment: environment, directory: directory).wait(timeout: timeout, whileRunning: whileRunning)
     }
 
     /// Starts `command` and returns at once; `wait` collects its result.
@@ -74,7 +76,8 @@ public struct RunningProcess {
 
     /// Waits for the end (killing the whole process group once `timeout` seconds have passed since the start)
     /// and returns what the process left behind.
-    public func wait(timeout: Double) -> ProcessResult {
+    /// `whileRunning` is called about every 20 ms with the child's pid and the seconds since it started.
+    public func wait(timeout: Double, whileRunning: ((pid_t, Double) -> Void)? = nil) -> ProcessResult {
         defer { try? FileManager.default.removeItem(at: outputDirectory) }
         var status: Int32 = 0
         var timedOut = false
@@ -87,6 +90,7 @@ public struct RunningProcess {
                 waitpid(pid, &status, 0)
                 break
             }
+            whileRunning?(pid, Date().timeIntervalSince(start))
             usleep(20_000)
         }
         let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

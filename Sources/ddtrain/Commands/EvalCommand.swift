@@ -7,13 +7,13 @@ import Trainer
 let evalCommand = Command(
     name: "eval", summary: "held-out loss of a checkpoint per bucket/layout and by position range (works under mpirun)",
     help: """
-    usage: ddtrain eval --checkpoint FILE [--data DIR] [--max-sequences N] [--json]
+    usage: ddtrain eval --checkpoint PATH [--data DIR] [--max-sequences N] [--json]
 
     Loads the checkpoint (its header holds the model config) and evaluates it on the validation split: the mean
     loss per layout the run trained on (or, for another dataset, every layout with held-out data) and, within
     each, by position range (0-64, 64-128, …), the same figures the run's eval records show. Under mpirun the
     shards are split over the ranks and the sums combined.
-      --checkpoint FILE   a RUN/checkpoints/checkpoint-*.ddt file
+      --checkpoint PATH   a RUN/checkpoints/checkpoint-*.ddt file, or a run folder (its newest checkpoint that verifies)
       --data DIR          prepared dataset (default: data.dir of the run's config.json)
       --max-sequences N   held-out sequences per layout (default: the run's eval.max_sequences_per_bucket)
       --json              one JSON object on stdout

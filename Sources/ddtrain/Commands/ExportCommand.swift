@@ -5,7 +5,7 @@ import Trainer
 let exportCommand = Command(
     name: "export", summary: "write a checkpoint as model.safetensors + config.json (Hugging Face Llama names)",
     help: """
-    usage: ddtrain export --checkpoint FILE --out DIR [--json]
+    usage: ddtrain export --checkpoint PATH --out DIR [--json]
 
     Writes DIR/model.safetensors (float32; names model.embed_tokens.weight, model.layers.N.self_attn.q_proj.weight,
     …, model.norm.weight, lm_head.weight), DIR/config.json (LlamaConfig fields: hidden_size, intermediate_size,
@@ -15,7 +15,8 @@ let exportCommand = Command(
     LlamaForCausalLM computes the same logits. A model outside Llama (GELU MLP, LayerNorm, qk-norm) keeps
     ddtrain's own tensor names and gets model_type "ddtrain" (with a warning). Load it back with
     'ddtrain train --init-from DIR'; tools/safetensors_reference.py computes logits from DIR with numpy alone.
-      --checkpoint FILE   a RUN/checkpoints/checkpoint-*.ddt file (the run's config.json names the tokenizer)
+      --checkpoint PATH   a RUN/checkpoints/checkpoint-*.ddt file or a run folder (its newest checkpoint that
+                          verifies); the run's config.json names the tokenizer
       --out DIR           output folder (created)
       --json              print what was written as one JSON object
     """,

@@ -7,13 +7,16 @@ import Trainer
 let planCommand = Command(
     name: "plan", summary: "simulate the step plan and the balancer for N ranks (per-cycle cost, moves, lengths)",
     help: """
-    usage: ddtrain plan --world N [--config FILE] [--data DIR | --counts FILE | --synthetic] [options]
+    usage: ddtrain plan --world N [--config FILE] [--set key.path=value ...] [--data DIR | --counts FILE | --synthetic] [options]
 
     Plans every step of the run (or the first --cycles cycles) from the config's "curriculum" section and
     balances each over N ranks, printing per cycle: steps, predicted imbalance max/mean (mean and worst step),
-    stored tokens moved per step, and the mean sequence length through each tenth of the cycle.
+    stored tokens moved per step, and the mean sequence length through each tenth of the cycle; then, for a
+    curriculum (docs/method.md), each length's odds and its share of the tokens through a cycle, and
+    how the step count follows from the tokens asked for.
       --world N          ranks of the simulated world (1...65536)
       --config FILE      JSON config; only its "curriculum" section is read (defaults when absent)
+      --set key=value    override a config key, repeatable (e.g. --set curriculum.schedule=uniform)
       --data DIR         read the prepared data's DIR/manifest.json (default: the config's data.dir)
       --counts FILE      JSON array of layouts {"kind": "bucket8", "trained_length": 256, "train_counts": [...]}
       --synthetic        synthetic buckets of equal tokens (with --sequences, --shards, --buckets, --skew)
@@ -26,7 +29,7 @@ let planCommand = Command(
       --steps K          also print the first K steps one per line
       --json             one JSON object (with every step when --steps is given)
     """,
-    options: ["world": true, "config": true, "data": true, "counts": true, "synthetic": false, "sequences": true,
+    options: ["world": true, "config": true, "set": true, "data": true, "counts": true, "synthetic": false, "sequences": true,
               "shards": true, "buckets": true, "skew": true, "speeds": true, "cycles": true, "steps": true, "json": false]
 ) { args in
     let cmd = "plan"
@@ -34,8 +37,9 @@ let planCommand = Command(
     guard (1...65536).contains(world) else { throw DDError.usage("ddtrain plan: --world must be in 1...65536 (got \(args.value("world") ?? "none"))") }
     var config = CurriculumConfig()
     var dataDir = args.value("data")
-    if let path = args.value("config") {
-        let root = try ConfigReader(try FileIO.readJSON(path))
+    if args.value("config") != nil || !args.all("set").isEmpty {
+        let file = try args.value("config").map { try FileIO.readJSON($0) } ?? .object([])
+        let root = try ConfigReader(try ConfigOverrides.apply(args.all("set"), to: file))
         config = try CurriculumConfig.parse(try root.section("curriculum"))
         if dataDir == nil, let d = root.raw("data")?["dir"]?.stringValue { dataDir = d }
     }
@@ -103,14 +107,16 @@ let planCommand = Command(
         ]).compact)
         return 0
     }
-    print("plan: world \(world), batching \(config.batching.rawValue), schedule \(config.schedule.rawValue), \(planner.cycles) cycles, "
+    print("plan: world \(world), batching \(config.batching.rawValue), \(PlanCurriculumView.scheduleText(planner)), "
           + "\(planner.totalSteps) steps of \(config.tokensPerStep) tokens; data \(source)")
+    print(PlanCurriculumView.stepCountText(planner))
     print("cycle".padded(6) + "steps".leftPadded(7) + "  max/mean (mean, worst)" + "  moved tokens/step (mean, max)" + "  mean length by tenth of the cycle")
     for c in summaries {
         print(String(c.cycle).padded(6) + String(c.steps).leftPadded(7) + "  " + (fixed(c.imbalanceMean, 3) + ", " + fixed(c.imbalanceMax, 3)).padded(22)
               + "  " + (fixed(c.movedTokensMean, 1) + ", " + String(c.movedTokensMax)).padded(30)
               + "  " + c.meanLengthByTenth.map { fixed($0, 0) }.joined(separator: " "))
     }
+    for line in PlanCurriculumView.sharesByTenth(planner) { print(line) }
     print("planned and balanced \(simulatedSteps) steps in \(fixed(seconds, 2)) s")
     return 0
 }

@@ -8,7 +8,7 @@ let prepareCommand = Command(
     help: """
     usage: ddtrain prepare [--config FILE] [--set data.KEY=VALUE ...] [options]
 
-    Reads the corpus, cuts every document into power-of-two pieces (method.md §2) and writes, per layout, per rank
+    Reads the corpus, cuts every document into power-of-two pieces (docs/method.md) and writes, per layout, per rank
     and per split, a flat token file; rank 0 writes manifest.json last. Under mpirun every rank reads the documents
     with id % ranks == rank and writes its own shard. Settings come from the config section "data"; flags override it.
       --config FILE          JSON config; its "data" section is used
@@ -19,13 +19,13 @@ let prepareCommand = Command(
       --tokenizer T          byte | gpt2 (default byte)
       --tokenizer-dir DIR    folder of GPT-2's encoder.json and vocab.bpe (default assets/gpt2)
       --out DIR              output folder (default data/prepared)
-      --min-bucket K         smallest bucket, pieces of 2^K (default 8)
-      --max-bucket K         largest bucket (default 13)
+      --min-bucket K         smallest bucket, pieces of 2^K (default 6, as configs/default.json)
+      --max-bucket K         largest bucket (default 10)
       --pieces P             reference (2^k+1 tokens per piece) | exact (2^k) (default reference)
       --long-docs R          seeded | max: bucket of over-long content (default seeded)
       --seed N               seed of the long-document draws and the validation split (default 0)
-      --valid-fraction X     share of documents held out (default 0.01)
-      --baselines L1,L2      also build concat-and-chunk and best-fit packing at these lengths
+      --valid-fraction X     share of documents held out (default 0.02)
+      --baselines L1,L2      also build concat-and-chunk and best-fit packing at these lengths (default 1024)
       --json                 print the manifest's summary as one JSON object
     """,
     options: ["config": true, "set": true, "source": true, "format": true, "text-field": true, "tokenizer": true,

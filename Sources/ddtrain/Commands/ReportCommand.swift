@@ -27,7 +27,7 @@ let reportCommand = Command(
     if args.flag("json") {
         print(report.json.compact)
     } else {
-        print(ReportTable.comparison(report.rows), terminator: "")
+        print(ReportTable.comparison(report.rows, hasBaseline: report.baseline?.finalEval?.loss != nil), terminator: "")
         print("report: \(out)/report.md, \(report.figures.count) figures in \(out)/figures")
     }
     return 0

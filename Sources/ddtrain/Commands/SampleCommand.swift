@@ -8,14 +8,15 @@ import Trainer
 let sampleCommand = Command(
     name: "sample", summary: "generate text from a checkpoint (greedy or temperature sampling)",
     help: """
-    usage: ddtrain sample --checkpoint FILE [--prompt TEXT] [--tokens N] [--temperature T] [--seed S] [--json]
+    usage: ddtrain sample --checkpoint PATH [--prompt TEXT] [--tokens N] [--temperature T] [--seed S] [--json]
 
     Encodes the prompt with the run's tokenizer (byte or GPT-2, from the run's config.json next to the
     checkpoints folder), then appends N tokens one at a time: the most likely one with --temperature 0, else a
     draw from softmax(logits / T) with a generator seeded by --seed (same seed, same text). An empty prompt
     starts from the end-of-text token, i.e. at the start of a document; past the longest length the run
-    trained on, only the most recent tokens are kept. Prints the prompt and its continuation.
-      --checkpoint FILE     a checkpoint written by ddtrain train
+    trained on, only the most recent tokens are kept. Prints the prompt and its continuation on lines labelled
+    "prompt:" and "continuation:".
+      --checkpoint PATH     a checkpoint written by ddtrain train, or a run folder (its newest checkpoint that verifies)
       --prompt TEXT         text to continue (default: empty)
       --tokens N            tokens to generate (default 64)
       --temperature T       0 = greedy (default 0.8)
@@ -50,7 +51,9 @@ let sampleCommand = Command(
         print(JSON.obj(["prompt": .string(text), "prompt_ids": .ints(prompt), "ids": .ints(ids), "text": .string(continuation),
                         "temperature": .number(temperature), "seed": .int(seed), "tokenizer": .string(info.name)]).compact)
     } else {
-        print(text + continuation)
+        // Labelled, so where the prompt ends and the model's text begins is plain to see.
+        print("prompt:       " + text)
+        print("continuation: " + continuation)
     }
     return 0
 }

@@ -32,6 +32,7 @@ let sweepCommand = Command(
     }
     if !args.flag("report-only") {
         let comm = try World.communicator()
+        Interruption.install()
         let only = args.all("only")
         let outcome = try SweepRunner.run(sweep, only: only.isEmpty ? nil : Set(only), comm: comm)
         if comm.rank == 0 {
@@ -46,6 +47,7 @@ let sweepCommand = Command(
     let baseline = sweep.baseline.flatMap { name in finished.contains { $0.hasSuffix("/" + name) } ? name : nil }
     let report = try Report(runDirectories: finished, baseline: baseline, title: "Sweep \(sweep.name)")
     try report.write(to: sweep.outDirectory + "/report")
+    print(ReportTable.comparison(report.rows, hasBaseline: report.baseline?.finalEval?.loss != nil), terminator: "")
     print("report: \(sweep.outDirectory)/report/report.md (\(finished.count) of \(sweep.variants.count) variants, \(report.figures.count) figures)")
     return 0
 }

@@ -7,7 +7,7 @@ import Trainer
 let trainCommand = Command(
     name: "train", summary: "train a model from a JSON config (under mpirun: data-parallel over ranks)",
     help: """
-    usage: ddtrain train --config FILE [--set key.path=value ...] [--out RUNDIR] [--resume] [--init-from CHECKPOINT]
+    usage: ddtrain train --config FILE [--set key.path=value ...] [--out RUNDIR] [--resume[=auto]] [--init-from CHECKPOINT]
 
     Each step: plan → exchange → forward/backward → gradient sync (overlapping backward) → clip → AdamW →
     learning-rate schedule. Writes RUNDIR/config.json, RUNDIR/metrics.jsonl (one JSON object per step and per
@@ -16,6 +16,8 @@ let trainCommand = Command(
       --set key=value      override any config key, repeatable (e.g. --set optim.lr=1e-3)
       --out RUNDIR         run folder (default runs/<config name>)
       --resume             continue from the newest checkpoint in RUNDIR that verifies
+      --resume=auto        the same when RUNDIR holds a checkpoint, else start the run (requeued cluster jobs;
+                           also train.resume: "auto")
       --init-from PATH     start from the parameters of a checkpoint file, or of an export folder
                            (ddtrain export, or a float32/16 Llama model.safetensors; shapes must match the config)
       --json               print the summary as one JSON object on stdout
@@ -28,8 +30,10 @@ let trainCommand = Command(
     let config = try TrainingConfig.load(path: configPath, overrides: args.all("set"))
     let comm = try World.communicator(watchdogSeconds: config.run.watchdogSeconds)
     openblas_set_num_threads(Int32(config.run.threads))
+    Interruption.install()
     let out = runFolder(args, configPath: configPath)
-    let session = try TrainingSession(config: config, runDirectory: out, resume: args.flag("resume"),
+    let mode = try ResumeMode.flag(present: args.flag("resume"), value: args.value("resume")) ?? config.run.resume
+    let session = try TrainingSession(config: config, runDirectory: out, resume: try mode.resolve(runDirectory: out, comm: comm),
                                       initFrom: args.value("init-from"), comm: comm)
     let summary = try session.run()
     if comm.rank == 0 {
