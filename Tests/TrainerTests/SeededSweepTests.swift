@@ -10,14 +10,10 @@ import Testing
 @Suite(.serialized) struct SeededSweepTests {
     @Test func seededSweepReportsMeanAndSDPerVariant() throws {
         let root = MPIRunner.temporaryDirectory("seeded-sweep")
-        let smoke = MPIRunner.packageRoot + "/configs/smoke.json"
+        let data = try BundledCorpusFixture.prepare(config: "configs/smoke.json", root: root)
         let sweepFile = MPIRunner.packageRoot + "/configs/sweep-smoke-seeds.json"
-        let corpus = MPIRunner.packageRoot + "/assets/corpus/default.jsonl.gz"
-        let prep = try MPIRunner.mpirun(2, ["prepare", "--config", smoke, "--set", "data.dir=\(root)/data",
-                                            "--set", "data.sources=[\"\(corpus)\"]"], timeout: 300)
-        try #require(prep.status == 0, "\(prep.stderr)")
         let out = root + "/out"
-        let sweep = try MPIRunner.mpirun(2, ["sweep", sweepFile, "--out", out, "--set", "data.dir=\(root)/data"], timeout: 600)
+        let sweep = try MPIRunner.mpirun(2, ["sweep", sweepFile, "--out", out, "--set", "data.dir=\(data)"], timeout: 600)
         try #require(sweep.status == 0, "\(sweep.stderr)")
         #expect(sweep.stdout.contains("6 trained, 0 resumed, 0 already complete"))
 
@@ -50,7 +46,25 @@ import Testing
         #expect(md.contains("| concat | concat L=256 | 3 (1, 2, 3) |") && md.contains("| dd-grow_p2 | DD grow_p2 ×2 | 3 (1, 2, 3) |"))
         #expect(md.contains("Held-out loss at the longest length, 256 tokens:"))
         #expect(md.contains("Machine: CPU "))
+        #expect(!md.contains("differ in more than their seeds"))  // the runs of a variant differ only in their seeds
         let figure = try SVGCheck.parse(out + "/report/figures/loss_vs_tokens.svg")
         #expect(figure.polygons == 4 && figure.texts.contains("dd-grow_p2 (3 seeds)"))
+    }
+}
+
+/// The committed reproduction sweep expands to what issue 16 asks for, without running it.
+struct ReproductionSweepFileTests {
+    @Test func fourKSweepHasEightVariantsTimesThreeSeedsAtLength4096() throws {
+        let sweep = try SweepFile.load(path: MPIRunner.packageRoot + "/configs/sweep-repro-bench-4k.json")
+        let names = ["concat", "concat_masked", "packed", "dd-uniform-8", "dd-grow_p2-1", "dd-grow_p2-8", "dd-grow_p100-8", "dd-shrink_p2-8"]
+        #expect(sweep.variants.map(\.name) == names.flatMap { n in (1...3).map { "\(n),seed=\($0)" } })
+        #expect(sweep.baseline == "concat")
+        for v in sweep.variants {
+            let c = try TrainingConfig(json: v.config)
+            let seed = ReportGroup.variant(ofRun: v.name).seed
+            #expect(c.run.seed == seed && c.curriculum.seed == seed.map(UInt64.init), "\(v.name)")
+            #expect(c.run.precision == .auto && c.eval.layouts == .buckets, "\(v.name)")
+            #expect(c.curriculum.contextLength == 4096 && c.data.decomposition.maxBucket == 12 && c.data.baselines == [4096], "\(v.name)")
+        }
     }
 }
