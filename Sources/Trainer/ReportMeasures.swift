@@ -44,9 +44,12 @@ public enum ReportMeasures {
     /// Median step time per sequence length over the run's bucket steps (one DD bucket: every sequence has the
     /// same length), shortest length first. The first step (one-off set-up costs) is left out. Baseline steps do
     /// not count: a packed step's mean length is its bins' fill, not a sequence length.
-    public static func stepTimes(_ run: ReportRun) -> [StepTimeAtLength] {
+    public static func stepTimes(_ run: ReportRun) -> [StepTimeAtLength] { stepTimes([run]) }
+
+    /// The same over the steps of several runs (a variant's seeds) together, each run's first step left out.
+    public static func stepTimes(_ runs: [ReportRun]) -> [StepTimeAtLength] {
         var byLength: [Int: [Double]] = [:], sequences: [Int: Int] = [:]
-        for s in run.steps.dropFirst() where s.layouts.count == 1 && s.layouts[0].hasPrefix("bucket")
+        for s in runs.flatMap({ $0.steps.dropFirst() }) where s.layouts.count == 1 && s.layouts[0].hasPrefix("bucket")
             && s.sequences > 0 && s.stepSeconds > 0 {
             let l = Int(s.meanLength.rounded())
             byLength[l, default: []].append(s.stepSeconds)

@@ -41,21 +41,10 @@ public struct ReportRow {
 
 /// Turns loaded runs into table rows.
 public enum ReportRows {
-    /// The baseline run: the one named `name`, else the first concat-and-chunk run, else nil.
-    public static func baseline(_ runs: [ReportRun], named name: String?) throws -> ReportRun? {
-        if let name {
-            guard let r = runs.first(where: { $0.name == name }) else {
-                throw DDError.usage("ddtrain report: --baseline \(name) names no run (runs: \(runs.map(\.name).joined(separator: ", ")))")
-            }
-            return r
-        }
-        return runs.first { $0.batching == "concat" }
-    }
-
-    /// One row per run, in the order given; the time-to-target column uses `baseline`'s final held-out loss.
-    public static func make(_ runs: [ReportRun], baseline: ReportRun?) -> [ReportRow] {
-        let target = baseline?.finalEval?.loss
-        return runs.map { run in
+    /// One row per run, in the order given; the time-to-target column is when each run first reached `target`
+    /// (the baseline variant's mean final held-out loss, ReportVariants.target).
+    public static func make(_ runs: [ReportRun], target: Double?) -> [ReportRow] {
+        runs.map { run in
             let segments = ReportSegments.histogram(run)
             let model = try? ReportSegments.model(run)
             return ReportRow(

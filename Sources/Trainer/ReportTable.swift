@@ -5,23 +5,48 @@ import Transformer
 /// The report as Markdown: the comparison table, the step-time-by-length table and notes on the columns.
 public enum ReportTable {
     /// The whole Markdown document; `figures` are file names (relative to the report) to link.
-    public static func markdown(title: String, rows: [ReportRow], runs: [ReportRun], baseline: ReportRun?,
-                                figures: [String]) -> String {
+    public static func markdown(title: String, report: Report, figures: [String]) -> String {
+        let rows = report.rows
         var md = "# \(title)\n\n"
-        md += "\(rows.count) run(s). "
-        if let baseline, let loss = baseline.finalEval?.loss {
-            md += "Baseline: **\(baseline.name)** (final held-out loss \(fixed(loss, 4)); the time-to-target column is when each run first reached it).\n\n"
-        } else {
-            md += "No baseline run (name one with --baseline, or include a concat-and-chunk run) so there is no target loss and the time-to-target columns show —.\n\n"
+        md += report.hasSeeds ? "\(rows.count) run(s) of \(report.groups.count) variant(s). " : "\(rows.count) run(s). "
+        md += baselineSentence(report) + "\n\n"
+        if let machine = ReportMachine.markdown(report.runs) { md += machine + "\n" }
+        if report.hasSeeds {
+            md += ReportVariantTable.markdown(report.variants, baseline: report.baseline?.name) + "\n## Runs\n\n"
         }
-        md += comparison(rows, hasBaseline: baseline?.finalEval?.loss != nil)
+        md += comparison(rows, hasBaseline: report.hasTarget)
         md += "\n" + notes(rows)
-        if let timing = stepTimeSection(runs) { md += "\n" + timing }
+        if let warning = longestLengthWarning(rows) { md += "\n" + warning }
+        if let timing = stepTimeSection(report.runs) { md += "\n" + timing }
         if !figures.isEmpty {
             md += "\n## Figures\n\n"
+            if report.hasSeeds { md += "Lines are each variant's mean over its seeds; the shaded band spans their minimum to maximum.\n\n" }
             for f in figures { md += "![\(f)](\(f))\n\n" }
         }
         return md
+    }
+
+    /// Which run or variant is the baseline and what its target loss is.
+    static func baselineSentence(_ report: Report) -> String {
+        guard let baseline = report.baseline, let target = ReportVariants.target(baseline) else {
+            return "No baseline run (name one with --baseline, or include a concat-and-chunk run) so there is no target loss and the time-to-target columns show —."
+        }
+        guard baseline.runs.count > 1 else {
+            return "Baseline: **\(baseline.runs[0].name)** (final held-out loss \(fixed(target, 4)); the time-to-target column is when each run first reached it)."
+        }
+        let loss = SeedStatistics(baseline.runs.map { $0.finalEval?.loss ?? .nan })
+        return "Baseline: **\(baseline.name)** (\(baseline.runs.count) seeds, final held-out loss \(loss.text(4))); the time-to-target "
+            + "columns are when each run first reached its mean, \(fixed(target, 4))."
+    }
+
+    /// A warning naming the runs not scored at the longest bucket length any run was scored at (so the long-context
+    /// comparison would miss them); nil when every run has it.
+    static func longestLengthWarning(_ rows: [ReportRow]) -> String? {
+        guard let longest = rows.flatMap(\.bucketLosses.keys).max() else { return nil }
+        let missing = rows.filter { $0.bucketLosses[longest] == nil }.map(\.name)
+        guard !missing.isEmpty else { return nil }
+        return "Warning: \(missing.joined(separator: ", ")) have no held-out loss at \(longest) tokens, the longest length scored; "
+            + "set \"eval.layouts\": \"buckets\" in every run so each is scored at every bucket length.\n"
     }
 
     /// The main table: one row per run. Without a baseline the time-to-target columns hold "—" (no target),

@@ -36,6 +36,13 @@ public struct SVGCanvas {
                         + "stroke-linejoin=\"round\"" + (dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>")
     }
 
+    /// A closed, filled shape without outline; `opacity` is the fill's (a translucent band over the grid).
+    public mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double) {
+        guard points.count >= 3 else { return }
+        let coordinates = points.map { "\(n($0.0)),\(n($0.1))" }.joined(separator: " ")
+        elements.append("<polygon points=\"\(coordinates)\" fill=\"\(fill)\" fill-opacity=\"\(n(opacity))\" stroke=\"none\"/>")
+    }
+
     /// A filled circle (a data point marker).
     public mutating func circle(_ cx: Double, _ cy: Double, radius: Double, fill: String) {
         elements.append("<circle cx=\"\(n(cx))\" cy=\"\(n(cy))\" r=\"\(n(radius))\" fill=\"\(fill)\"/>")

@@ -12,11 +12,14 @@ public struct PlotSeries {
     public var stairs: Bool
     /// Palette index; nil takes the series' position (a run keeps its colour across figures this way).
     public var colour: Int?
+    /// A shaded range around the line (e.g. min–max over seeds), drawn under it; empty for none.
+    public var band: [(x: Double, low: Double, high: Double)]
 
     /// A series; by default a plain solid line.
     public init(name: String, points: [(x: Double, y: Double)], markers: Bool = false, dashed: Bool = false, stairs: Bool = false,
-                colour: Int? = nil) {
+                colour: Int? = nil, band: [(x: Double, low: Double, high: Double)] = []) {
         self.colour = colour
+        self.band = band
         self.name = name
         self.points = points
         self.markers = markers
@@ -44,8 +47,9 @@ public struct SVGLinePlot {
                 series: [PlotSeries], xIncludesZero: Bool = false) {
         self.title = title
         self.series = series
-        x = SVGAxis(label: xLabel, scale: xScale, values: series.flatMap { $0.points.map(\.x) }, includeZero: xIncludesZero)
-        y = SVGAxis(label: yLabel, scale: yScale, values: series.flatMap { $0.points.map(\.y) })
+        x = SVGAxis(label: xLabel, scale: xScale, values: series.flatMap { $0.points.map(\.x) + $0.band.map(\.x) },
+                    includeZero: xIncludesZero)
+        y = SVGAxis(label: yLabel, scale: yScale, values: series.flatMap { $0.points.map(\.y) + $0.band.flatMap { [$0.low, $0.high] } })
     }
 
     /// A standalone SVG document with the legend to the right of the plot area.
@@ -79,6 +83,13 @@ public struct SVGLinePlot {
         canvas.text(x.label, x: (plotLeft + plotRight) / 2, y: plotBottom + 42, size: 12, anchor: "middle")
         let yLabelX = left + 18, yLabelY = (plotTop + plotBottom) / 2
         canvas.text(y.label, x: yLabelX, y: yLabelY, size: 12, anchor: "middle", rotate: -90)
+        for (i, s) in series.enumerated() where !s.band.isEmpty {
+            let colour = SVGLinePlot.palette[(s.colour ?? (i + firstColour)) % SVGLinePlot.palette.count]
+            let drawn = s.band.filter { x.accepts($0.x) && y.accepts($0.low) && y.accepts($0.high) }
+            let upper = drawn.map { (x.position($0.x, from: plotLeft, to: plotRight), y.position($0.high, from: plotBottom, to: plotTop)) }
+            let lower = drawn.map { (x.position($0.x, from: plotLeft, to: plotRight), y.position($0.low, from: plotBottom, to: plotTop)) }
+            canvas.polygon(upper + lower.reversed(), fill: colour, opacity: 0.18)
+        }
         for (i, s) in series.enumerated() {
             let colour = SVGLinePlot.palette[(s.colour ?? (i + firstColour)) % SVGLinePlot.palette.count]
             var run: [(Double, Double)] = []
@@ -103,6 +114,9 @@ public struct SVGLinePlot {
         for (i, s) in series.enumerated() {
             let colour = SVGLinePlot.palette[(s.colour ?? (i + firstColour)) % SVGLinePlot.palette.count]
             let rowY = y + 20 + 19 * Double(i)
+            if !s.band.isEmpty {
+                canvas.polygon([(x + 6, rowY - 10), (x + 30, rowY - 10), (x + 30, rowY + 2), (x + 6, rowY + 2)], fill: colour, opacity: 0.18)
+            }
             canvas.line(x + 6, rowY - 4, x + 30, rowY - 4, stroke: colour, width: 2.5, dash: s.dashed ? "6 4" : nil)
             if s.markers { canvas.circle(x + 18, rowY - 4, radius: 3, fill: colour) }
             canvas.text(s.name, x: x + 36, y: rowY, size: 11)

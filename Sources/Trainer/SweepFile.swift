@@ -27,7 +27,8 @@ public struct SweepVariant: Equatable {
 ///       "seeds": [1, 2],                          (each variant once per seed; default: the config's own seed)
 ///       "seed_keys": ["train.seed"],              (the keys a seed is written to)
 ///       "out": "runs/sweeps/curricula",           (default runs/sweeps/<name>)
-///       "baseline": "concat"                      (the variant whose final loss sets the time-to-target column)
+///       "baseline": "concat"                      (the variant whose (mean) final loss sets the time-to-target column;
+///                                                  with seeds, name it without ",seed=N")
 ///     }
 ///
 /// Variants run in file order: list entries outermost, then grid points (last key varying fastest), then seeds.
@@ -36,7 +37,7 @@ public struct SweepFile {
     public let path: String
     /// Folder holding one run folder per variant and the report.
     public let outDirectory: String
-    /// Name of the baseline variant, if any.
+    /// Name of the baseline variant (a variant name, or with seeds the name less ",seed=N"), if any.
     public let baseline: String?
     public let variants: [SweepVariant]
 
@@ -107,9 +108,9 @@ public struct SweepFile {
             throw DDError.config("\(path): variants", "two variants are both named \"\(v.name)\"",
                                  fix: "give list entries distinct \"name\"s or drop the repeated grid value")
         }
-        if let baseline, !seen.contains(baseline) {
+        if let baseline, !seen.contains(baseline), !expanded.contains(where: { ReportGroup.variant(ofRun: $0.name).variant == baseline }) {
             throw DDError.config("\(path): baseline", "no variant is named \"\(baseline)\" (variants: \(expanded.map(\.name).joined(separator: ", ")))",
-                                 fix: "name one of the variants")
+                                 fix: "name one of the variants (with seeds, its name without \",seed=N\")")
         }
         variants = expanded
     }

@@ -80,4 +80,12 @@ public enum SweepRunner {
     public static func completedRuns(_ sweep: SweepFile) -> [String] {
         sweep.variants.map(sweep.runDirectory).filter { FileIO.exists($0 + "/summary.json") }
     }
+
+    /// The sweep's baseline when at least one of its runs has finished (a report over a partial sweep may not have
+    /// it yet): a finished run of that name, or of that variant with seeds.
+    public static func finishedBaseline(_ sweep: SweepFile) -> String? {
+        guard let name = sweep.baseline else { return nil }
+        let finished = completedRuns(sweep).map { $0.split(separator: "/").last.map(String.init) ?? $0 }
+        return finished.contains { $0 == name || ReportGroup.variant(ofRun: $0).variant == name } ? name : nil
+    }
 }

@@ -11,12 +11,9 @@ import TestSupport
     @Test func shortRunLowersHeldOutLoss() throws {
         let root = MPIRunner.temporaryDirectory("bundled")
         let config = MPIRunner.packageRoot + "/configs/smoke.json"
-        let corpus = MPIRunner.packageRoot + "/assets/corpus/default.jsonl.gz"
-        let prep = try MPIRunner.mpirun(2, ["prepare", "--config", config, "--set", "data.dir=\(root)/data",
-                                            "--set", "data.sources=[\"\(corpus)\"]"], timeout: 300)
-        try #require(prep.status == 0, "\(prep.stderr)")
+        let data = try BundledCorpusFixture.prepare(config: "configs/smoke.json", root: root)
         let run = root + "/run"
-        let train = try MPIRunner.mpirun(2, ["train", "--config", config, "--set", "data.dir=\(root)/data", "--out", run,
+        let train = try MPIRunner.mpirun(2, ["train", "--config", config, "--set", "data.dir=\(data)", "--out", run,
                                              "--set", "curriculum.total_tokens=65536"], timeout: 600)
         try #require(train.status == 0, "\(train.stderr)")
         let evals = try MetricsLog.read(run + "/metrics.jsonl").filter { $0["type"]?.stringValue == "eval" }

@@ -41,7 +41,7 @@ struct ReportTests {
             records.append(ReportTests.train(step: i, sequences: n, length: l, seen: seen))
         }
         let run = try ReportRun.load(directory: ReportTests.runFolder("flops", records: records))
-        let rows = ReportRows.make([run], baseline: nil)
+        let rows = ReportRows.make([run], target: nil)
 
         // Brute force: every (query, key) pair with key <= query, and every earlier position a token sees.
         var pairs = 0, earlier = 0, tokens = 0

@@ -180,12 +180,13 @@ import Testing
     }
 }
 
-/// A strict XML check of an SVG file with Foundation's parser: the root element, every text node, polyline count.
+/// A strict XML check of an SVG file with Foundation's parser: the root element, every text node, polyline and polygon counts.
 enum SVGCheck {
     struct Parsed {
         var root = ""
         var texts: [String] = []
         var polylines = 0
+        var polygons = 0
     }
 
     final class Delegate: NSObject, XMLParserDelegate {
@@ -196,6 +197,7 @@ enum SVGCheck {
                     attributes: [String: String] = [:]) {
             if parsed.root.isEmpty { parsed.root = name }
             if name == "polyline" { parsed.polylines += 1 }
+            if name == "polygon" { parsed.polygons += 1 }
             if name == "text" { inText = true; current = "" }
         }
         func parser(_ parser: XMLParser, foundCharacters string: String) { if inText { current += string } }

@@ -44,10 +44,11 @@ let sweepCommand = Command(
     guard !finished.isEmpty else {
         throw DDError("sweep \(sweep.name): no variant has finished yet in \(sweep.outDirectory), so there is nothing to report (fix: run the sweep first)")
     }
-    let baseline = sweep.baseline.flatMap { name in finished.contains { $0.hasSuffix("/" + name) } ? name : nil }
+    let baseline = SweepRunner.finishedBaseline(sweep)
     let report = try Report(runDirectories: finished, baseline: baseline, title: "Sweep \(sweep.name)")
     try report.write(to: sweep.outDirectory + "/report")
-    print(ReportTable.comparison(report.rows, hasBaseline: report.baseline?.finalEval?.loss != nil), terminator: "")
+    if report.hasSeeds { print(ReportVariantTable.table(report.variants, baseline: report.baseline?.name)) }
+    print(ReportTable.comparison(report.rows, hasBaseline: report.hasTarget), terminator: "")
     print("report: \(sweep.outDirectory)/report/report.md (\(finished.count) of \(sweep.variants.count) variants, \(report.figures.count) figures)")
     return 0
 }
