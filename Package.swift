@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Support"]),
         .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support", "Comm", "Trainer"]),
         .testTarget(name: "CommTests", dependencies: ["TestSupport", "Comm", "Support"]),
-        .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "Trainer", "Transformer", "Corpus", "Curriculum", "Comm", "Support"]),
+        .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["TestSupport", "Trainer", "Corpus", "Comm", "Support"]),
     ],
     // Language mode 5: the numeric code shares raw buffers between threads on purpose (comm thread,

@@ -125,6 +125,8 @@ public enum KernelDispatch {
 
     /// The fp32 attention tile-product kernel at the current level.
     public static var attentionF32: String { level >= .avx512 ? "avx512-6x64" : "avx2-6x16" }
+    /// The bf16 attention tile kernel (AVX512-BF16 on AMX machines too), nil below avx512-bf16.
+    public static var attentionBF16: String? { level >= .avx512bf16 ? "avx512-bf16-6x64" : nil }
     /// The bf16 matrix-product kernel at the current level, nil below avx512-bf16.
     public static var gemmBF16: BF16Kernel? {
         switch level {
@@ -138,7 +140,7 @@ public enum KernelDispatch {
     public static var roles: [(role: String, kernel: String)] {
         [("linear_fp32", "openblas-sgemm"), ("attention_fp32", attentionF32),
          ("linear_bf16", gemmBF16.map { "bf16-\($0.name)" } ?? "unavailable"),
-         ("attention_bf16", gemmBF16 == nil ? "unavailable" : "fp32-\(attentionF32) on bf16-rounded operands")]
+         ("attention_bf16", attentionBF16 ?? "unavailable")]
     }
 }
 

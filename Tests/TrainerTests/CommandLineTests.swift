@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Kernels
 import Support
 import TestSupport
 
@@ -17,7 +18,7 @@ import TestSupport
             #expect(r.status == 0, "\(c) --help failed: \(r.stderr)")
             #expect(r.stdout.contains(c), "\(c) --help does not describe it")
         }
-        for part in ["comm", "step", "attention", "prepare", "balance", "train"] {
+        for part in ["comm", "step", "attention", "gemm", "prepare", "balance", "train"] {
             let r = try MPIRunner.ddtrain(["bench", part, "--help"])
             #expect(r.status == 0 && r.stdout.contains("usage"), "bench \(part) --help: \(r.stderr)")
         }
@@ -42,8 +43,48 @@ import TestSupport
         #expect(step.status == 0, "\(step.stderr)")
         let s = try JSONParser.parse(step.stdout)
         let stepRows = s["models"]?.arrayValue?.first?["rows"]?.arrayValue ?? []
-        #expect(stepRows.count == 2 && stepRows.allSatisfy { ($0["ratio_to_sgemm"]?.doubleValue ?? 0) > 0 })
+        // One row per length and precision: fp32, and bf16 where this CPU has a bf16 kernel.
+        let precisions = KernelDispatch.gemmBF16 == nil ? ["fp32"] : ["fp32", "bf16"]
+        #expect(stepRows.map { $0["precision"]?.stringValue ?? "" } == precisions.flatMap { [$0, $0] })
+        #expect(stepRows.allSatisfy { ($0["ratio_to_sgemm"]?.doubleValue ?? 0) > 0 && $0["kernel"]?.stringValue != nil })
+        #expect(stepRows.filter { $0["precision"]?.stringValue == "bf16" }
+                    .allSatisfy { ($0["tokens_per_s_ratio_to_fp32"]?.doubleValue ?? 0) > 0 && ($0["ratio_to_bf16_peak"]?.doubleValue ?? 0) > 0 })
         #expect(stepRows.allSatisfy { $0["timed_steps"]?.intValue == 3 }, "fast steps are timed three times by default")
+        #expect(s["cpu_model"]?.stringValue == CPUFeatures.current.model && s["kernels"]?["linear_fp32"] != nil)
+    }
+
+    /// `bench gemm --json`: a row per kernel the CPU runs and shape, each with the kernel, its precision, positive
+    /// FLOP/s and ratios to its peak probe and to sgemm (1 exactly for the sgemm row), and the CPU facts.
+    @Test func gemmBenchPrintsJSON() throws {
+        let r = try MPIRunner.ddtrain(["bench", "gemm", "--tokens", "64", "--repeat", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try JSONParser.parse(r.stdout)
+        let rows = j["rows"]?.arrayValue ?? []
+        let kernels = Set(rows.compactMap { $0["kernel"]?.stringValue })
+        var want: Set = ["openblas-sgemm", "own-f32-avx2"]
+        if KernelDispatch.level >= .avx512 { want.insert("own-f32-avx512") }
+        if KernelDispatch.level >= .avx512bf16 { want.insert("bf16-avx512-bf16") }
+        if KernelDispatch.level >= .amx { want.insert("bf16-amx") }
+        #expect(kernels == want)
+        #expect(rows.count == want.count * 16, "15 Linear products of the small model and 2048³, per kernel")
+        for row in rows {
+            #expect((row["flops_per_s"]?.doubleValue ?? 0) > 0 && (row["ratio_to_peak"]?.doubleValue ?? 0) > 0)
+            #expect(row["precision"]?.stringValue == (row["kernel"]?.stringValue?.hasPrefix("bf16") == true ? "bf16" : "fp32"))
+            if row["kernel"]?.stringValue == "openblas-sgemm" { #expect(row["ratio_to_sgemm"]?.doubleValue == 1) }
+        }
+        #expect(j["cpu_model"]?.stringValue == CPUFeatures.current.model && j["kernel_level"]?.stringValue == KernelDispatch.level.name)
+    }
+
+    /// DDTRAIN_KERNELS forces a level at or below the CPU's; above it, or an unknown name, is a one-line error.
+    @Test func kernelLevelIsForcedOrRefused() throws {
+        let low = try MPIRunner.ddtrain(["env", "--json"], environment: ["DDTRAIN_KERNELS": "avx2"])
+        let lowJSON = try JSONParser.parse(low.stdout)
+        #expect(low.status == 0 && lowJSON["kernel_level"]?.stringValue == "avx2", "\(low.stderr)")
+        for bad in ["sse9", CPUFeatures.current.highestLevel == .amx ? nil : "amx"].compactMap({ $0 }) {
+            let r = try MPIRunner.ddtrain(["env"], environment: ["DDTRAIN_KERNELS": bad])
+            #expect(r.status != 0 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("DDTRAIN_KERNELS"),
+                    "DDTRAIN_KERNELS=\(bad): exit \(r.status), \(r.stderr)")
+        }
     }
 
     @Test(arguments: [["frobnicate"], ["train", "--no-such-flag"], ["env", "--json=1"], ["bench", "nothing"], ["train", "--config"],

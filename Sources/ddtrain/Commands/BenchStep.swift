@@ -245,6 +245,8 @@ private func benchPrecisions(_ value: String?, command: String) throws -> [Preci
 
 /// The kernels a step runs in this precision: the Linear products' and attention's.
 func stepKernel(_ precision: Precision) -> String {
-    let linear = precision == .bf16 ? "bf16-\(KernelDispatch.gemmBF16!.name)" : "openblas-sgemm"
-    return "linear \(linear), attention \(KernelDispatch.attentionF32)"
+    if precision == .bf16 {
+        return "linear bf16-\(KernelDispatch.gemmBF16!.name), attention \(KernelDispatch.attentionBF16!)"
+    }
+    return "linear openblas-sgemm, attention \(KernelDispatch.attentionF32)"
 }

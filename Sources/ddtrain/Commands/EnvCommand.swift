@@ -1,6 +1,7 @@
 import CMPI
 import COpenBLAS
 import Comm
+import Kernels
 import Support
 import Trainer
 #if canImport(Glibc)
@@ -14,7 +15,9 @@ let envCommand = Command(
     usage: ddtrain env [--json]
 
     Prints the MPI library version, the world size and this rank, the OpenBLAS build (openblas_get_config,
-    core, threads), the CPU model and vector extensions, and the flags the numeric code was built with.
+    core, threads), the CPU model and the features the kernels use (CPUID), the kernel level in force
+    (DDTRAIN_KERNELS may lower it: avx2, avx512, avx512-bf16, amx) and the kernel of each role, and the flags
+    the numeric code was built with.
     Run it under mpirun to see the job's world size.
       --json   print one JSON object on stdout
     """,
@@ -36,8 +39,8 @@ struct EnvironmentFacts {
     var json: JSON = .object([])
 
     static func collect(comm: Communicator) -> EnvironmentFacts {
-        let cpu = cpuInfo()
         let threads = Int(openblas_get_num_threads())
+        let cpu = CPUFeatures.current
         var f = EnvironmentFacts()
         f.pairs = [
             ("mpi_library", MPICommunicator.libraryVersion()),
@@ -48,30 +51,18 @@ struct EnvironmentFacts {
             ("openblas_core", String(cString: openblas_get_corename())),
             ("openblas_threads", String(threads)),
             ("cpu_model", cpu.model),
-            ("cpu_vector_extensions", cpu.extensions.joined(separator: " ")),
+            ("cpu_features", cpu.names.joined(separator: " ")),
+            ("kernel_level", KernelDispatch.level.name + (getenv("DDTRAIN_KERNELS") != nil ? " (DDTRAIN_KERNELS)" : "")),
+        ] + KernelDispatch.roles.map { ("kernel_" + $0.role, $0.kernel) } + [
             ("online_cores", String(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),
             ("build_configuration", BuildInfo.configuration),
             ("numeric_build_flags", BuildInfo.numericFlags),
         ]
-        f.json = .object(f.pairs.map { k, v in
+        // JSON: the same facts, with the CPU and kernels in the shape every bench JSON uses.
+        let shared = Set(KernelDispatch.reportFields.map(\.0))
+        f.json = .object(f.pairs.filter { !shared.contains($0.0) && !$0.0.hasPrefix("kernel_") && $0.0 != "cpu_features" }.map { k, v in
             (k, Int(v).map { JSON.int($0) } ?? .string(v))
-        })
+        } + KernelDispatch.reportFields)
         return f
-    }
-
-    /// The CPU model name and the vector extensions that matter to the kernels.
-    static func cpuInfo() -> (model: String, extensions: [String]) {
-        let text = (try? FileIO.readText("/proc/cpuinfo")) ?? ""
-        var model = "unknown", flags: Set<Substring> = []
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("model name"), let c = line.firstIndex(of: ":") {
-                model = String(line[line.index(after: c)...].drop(while: { $0 == " " }))
-            }
-            if line.hasPrefix("flags"), let c = line.firstIndex(of: ":"), flags.isEmpty {
-                flags = Set(line[line.index(after: c)...].split(separator: " "))
-            }
-        }
-        let wanted = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_bf16", "amx_tile"]
-        return (model, wanted.filter { flags.contains(Substring($0)) })
     }
 }
