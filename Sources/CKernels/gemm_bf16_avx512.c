@@ -4,6 +4,7 @@
    64 columns × KC of B stay in L1 while the rows of the A block stream from L2. */
 #include "bf16_internal.h"
 #include <immintrin.h>
+#include "store_rows.h"
 
 #define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")))
 
@@ -31,16 +32,7 @@ static inline __attribute__((always_inline)) BF16 void micro(
         }
     }
     __m512 scale = _mm512_set1_ps(alpha);
-    for (int r = 0; r < MR && r < rows; r++) {
-        float *row = c + r * ldc;
-        for (int p = 0; p < NP; p++) {
-            int left = cols - 16 * p;
-            __mmask16 mask = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-            __m512 v = accumulate ? _mm512_fmadd_ps(acc[r][p], scale, _mm512_maskz_loadu_ps(mask, row + 16 * p))
-                                  : _mm512_mul_ps(acc[r][p], scale);
-            _mm512_mask_storeu_ps(row + 16 * p, mask, v);
-        }
-    }
+    for (int r = 0; r < MR && r < rows; r++) dd_store_row(c + r * ldc, acc[r], NP, cols, scale, accumulate);
 }
 
 /* C[m, n] (+)= alpha·A·B over `depth` (even) with A bf16 rows `lda` apart and B VNNI panels `b_panel` apart. */

@@ -6,6 +6,7 @@
    edges: rows past m re-read the last valid row and are not stored; a partial panel is stored with a mask. */
 #include "CKernels.h"
 #include <immintrin.h>
+#include "store_rows.h"
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
 
@@ -31,17 +32,7 @@ static inline __attribute__((always_inline)) AVX512 void block(
         bp += ldb;
     }
     __m512 scale = _mm512_set1_ps(alpha);
-    for (int r = 0; r < MR; r++) {
-        if (r >= rows) break;
-        float *row = c + r * ldc;
-        for (int p = 0; p < NP; p++) {
-            int left = cols - 16 * p;
-            __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-            __m512 v = accumulate ? _mm512_fmadd_ps(acc[r][p], scale, _mm512_maskz_loadu_ps(mask, row + 16 * p))
-                                  : _mm512_mul_ps(acc[r][p], scale);
-            _mm512_mask_storeu_ps(row + 16 * p, mask, v);
-        }
-    }
+    for (int r = 0; r < MR && r < rows; r++) dd_store_row(c + r * ldc, acc[r], NP, cols, scale, accumulate);
 }
 
 AVX512 void dd_tile_product_f32_avx512(long m, long n, long k, float alpha, const float *a, long a_row, long a_depth,

@@ -78,8 +78,9 @@ let benchAttentionPart = Subcommand(
                   "sgemm_flops_per_s": .number($0.sgemmFlopsPerSecond),
                   "ratio_micro_kernel_to_sgemm": .number($0.microKernelFlopsPerSecond / $0.sgemmFlopsPerSecond)])
         }
-        print(JSON.object([("heads", .int(heads)), ("head_dim", .int(headDim)), ("tile", .int(tile)), ("key_tile", .int(keyTile)),
-                           ("threads", .int(threads)), ("rows", .array(rows)), ("tile_products", .array(productRows))]).compact)
+        printBenchJSON(JSON.object([("heads", .int(heads)), ("head_dim", .int(headDim)), ("tile", .int(tile)),
+                                    ("key_tile", .int(keyTile)), ("threads", .int(threads)), ("rows", .array(rows)),
+                                    ("tile_products", .array(productRows))]))
     } else {
         print("\ntile products (GFLOP/s): micro-kernel vs cblas_sgemm on the same operands")
         for t in products {

@@ -110,9 +110,9 @@ let benchBalancePart = Subcommand(
     }
     let n = Double(stepCount)
     if json {
-        print(JSON.obj(["ranks": .int(ranks), "tokens_per_step": .int(tokens), "alpha": .number(cost.alpha), "beta": .number(cost.beta),
+        printBenchJSON(JSON.obj(["ranks": .int(ranks), "tokens_per_step": .int(tokens), "alpha": .number(cost.alpha), "beta": .number(cost.beta),
                         "mean_predicted": .number(sumPredicted / n), "mean_balanced": .number(sumBalanced / n),
-                        "mean_equal_count": .number(sumEqual / n), "steps": .array(rows)]).compact)
+                        "mean_equal_count": .number(sumEqual / n), "steps": .array(rows)]))
     } else {
         print("mean max/mean: balanced \(fixed(sumBalanced / n, 3)) (predicted \(fixed(sumPredicted / n, 3))), equal-count \(fixed(sumEqual / n, 3)); target <= 1.05 balanced")
     }

@@ -64,8 +64,8 @@ let benchCommPart = Subcommand(
         }
     }
     if comm.rank == 0 && args.flag("json") {
-        print(JSON.obj(["bench": .string("comm"), "world_size": .int(comm.size), "backend": .string(comm.backendName),
-                        "iterations": .int(iterations), "sizes": .array(rows)]).compact)
+        printBenchJSON(JSON.obj(["bench": .string("comm"), "world_size": .int(comm.size), "backend": .string(comm.backendName),
+                        "iterations": .int(iterations), "sizes": .array(rows)]))
     }
     return 0
 }

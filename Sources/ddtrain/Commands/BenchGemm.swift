@@ -71,8 +71,8 @@ let benchGemmPart = Subcommand(
     }
     if json {
         let peakJSON = JSON.object(peaks.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, JSON.number($0.value)) })
-        print(JSON.object(KernelDispatch.reportFields + [("tokens", .int(tokens)), ("peak_flops_per_s", peakJSON),
-                                                         ("rows", .array(rows))]).compact)
+        printBenchJSON(JSON.object([("tokens", .int(tokens)), ("peak_flops_per_s", peakJSON),
+                                    ("rows", .array(rows))]))
     }
     return 0
 }

@@ -109,7 +109,7 @@ let benchPreparePart = Subcommand(
     for name in try FileIO.listDirectory(dir) { FileIO.removeIfPresent(dir + "/" + name) }
     rmdir(dir)
     if json && comm.rank == 0 {
-        print(JSON.obj(["ranks": .int(comm.size), "text_bytes_rank0": .int(bytes), "documents_rank0": .int(documents.count), "rows": .array(rows)]).compact)
+        printBenchJSON(JSON.obj(["ranks": .int(comm.size), "text_bytes_rank0": .int(bytes), "documents_rank0": .int(documents.count), "rows": .array(rows)]))
     }
     return 0
 }

@@ -68,7 +68,7 @@ let benchStepPart = Subcommand(
     // sgemm is timed again right before each row: on a shared machine the load changes during the run, and the
     // thread-CPU-time ratio (less sensitive to being descheduled) is reported next to the wall-clock one.
     let first = measureSgemm()
-    var report: [(String, JSON)] = KernelDispatch.reportFields + [("threads", .int(threads)), ("sgemm_flops_per_s", .number(first.wall)),
+    var report: [(String, JSON)] = [("threads", .int(threads)), ("sgemm_flops_per_s", .number(first.wall)),
                                     ("sgemm_cpu_flops_per_s", .number(first.cpu)), ("tokens_per_step", .int(tokens))]
     if !json {
         print("sgemm 2048³, \(threads) thread(s): \(fixed(first.wall / 1e9, 1)) GFLOP/s wall, \(fixed(first.cpu / 1e9, 1)) per CPU-second")
@@ -144,7 +144,7 @@ let benchStepPart = Subcommand(
     }
     report.append(("models", .array(modelReports)))
     if args.flag("skip-memory") {
-        if json { print(JSON.object(report).compact) }
+        if json { printBenchJSON(JSON.object(report)) }
         return 0
     }
     // "memory" is the first precision's comparison, "memory_bf16" the bf16 one's when both run.
@@ -158,7 +158,7 @@ let benchStepPart = Subcommand(
                   "8×1024 \(humanBytes(eight)), ratio \(fixed(memory["ratio"]!.doubleValue!, 3))")
         }
     }
-    if json { print(JSON.object(report).compact) }
+    if json { printBenchJSON(JSON.object(report)) }
     return 0
 }
 

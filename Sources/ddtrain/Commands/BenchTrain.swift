@@ -57,10 +57,10 @@ let benchTrainPart = Subcommand(
             .setting("cpu_speedup_over_first", to: .number((r["tokens_per_cpu_s"]?.doubleValue ?? 0) / baseCPU))
     }
     if args.flag("json") {
-        print(JSON.obj(["bench": .string("train"), "config": .string(configPath), "runs": .array(rows),
+        printBenchJSON(JSON.obj(["bench": .string("train"), "config": .string(configPath), "runs": .array(rows),
                         "speedup": .number((rows.last?["speedup_over_first"]?.doubleValue) ?? 1),
                         "cpu_time_speedup": .number((rows.last?["cpu_speedup_over_first"]?.doubleValue) ?? 1),
-                        "exposed_comm_share": .number(rows.last?["exposed_comm_share"]?.doubleValue ?? 0)]).compact)
+                        "exposed_comm_share": .number(rows.last?["exposed_comm_share"]?.doubleValue ?? 0)]))
     } else {
         print("bench train: \(configPath), \(steps) timed steps after \(warmup) warm-up, 1 OpenBLAS thread per rank")
         print("ranks".padded(7) + "tokens/s".leftPadded(12) + "speed-up".leftPadded(10) + "tok/cpu-s".leftPadded(11)
