@@ -1,5 +1,5 @@
-import COpenBLAS
 import Comm
+import Kernels
 import Support
 import Trainer
 
@@ -27,7 +27,7 @@ let trainCommand = Command(
     let configPath = try args.required("config", command: "train")
     let config = try TrainingConfig.load(path: configPath, overrides: args.all("set"))
     let comm = try World.communicator(watchdogSeconds: config.run.watchdogSeconds)
-    openblas_set_num_threads(Int32(config.run.threads))
+    Matmul.setThreads(config.run.threads)
     let out = runFolder(args, configPath: configPath)
     let session = try TrainingSession(config: config, runDirectory: out, resume: args.flag("resume"),
                                       initFrom: args.value("init-from"), comm: comm)
