@@ -64,9 +64,9 @@ func gunzip(_ path: String) throws {
     var n = 0
     let t = try timed {
         let reader = try GzipReader(path: path)
-        try reader.forEachChunk { n += $0.count }
+        while let chunk = try reader.nextChunk() { n += chunk.count }
     }
-    print("GzipReader.forEachChunk: \(n) bytes: \(rates(n, t))")
+    print("GzipReader.nextChunk: \(n) bytes: \(rates(n, t))")
 }
 
 let args = CommandLine.arguments

@@ -22,8 +22,6 @@ public final class ThreadGroup {
         var output: UnsafeMutableRawPointer? = nil
         var counts: [Int] = []
         var displacements: [Int] = []
-        var extraCounts: [Int] = []
-        var extraDisplacements: [Int] = []
     }
 
     private init(size: Int) {

@@ -22,16 +22,6 @@ public final class GzipReader {
         return try stream.nextChunk().map { Array($0) }
     }
 
-    /// Calls `body` with each remaining chunk without copying it (the buffer is valid only during the call).
-    public func forEachChunk(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        if pending.count > 0 {
-            let p = pending
-            pending = UnsafeBufferPointer(start: nil, count: 0)
-            try body(p)
-        }
-        while let chunk = try stream.nextChunk() { try body(chunk) }
-    }
-
     /// Appends up to `max` decompressed bytes to `buffer`; returns how many were appended (0 at the end).
     public func read(into buffer: inout [UInt8], max: Int) throws -> Int {
         guard max > 0 else { return 0 }

@@ -16,12 +16,46 @@ public struct StepSummary: Sendable {
     public var imbalance: Double { meanLoad > 0 ? maxLoad / meanLoad : 1 }
 }
 
+/// Predicted imbalance of a set of steps: time-weighted (Σ slowest rank ÷ Σ mean rank, what the steps cost
+/// against a perfect balance), and the mean and worst of the per-step ratios max/mean.
+public struct ImbalanceTally: Sendable {
+    /// Steps counted.
+    public private(set) var steps = 0
+    /// Sums of the steps' slowest-rank and mean-rank times.
+    public private(set) var maxLoadSum = 0.0, meanLoadSum = 0.0
+    /// Largest per-step max/mean (0 when no step was counted).
+    public private(set) var worst = 0.0
+    private var ratioSum = 0.0
+
+    public init() {}
+
+    /// Counts one step.
+    public mutating func add(_ s: StepSummary) {
+        steps += 1
+        maxLoadSum += s.maxLoad
+        meanLoadSum += s.meanLoad
+        ratioSum += s.imbalance
+        worst = max(worst, s.imbalance)
+    }
+
+    /// Σ slowest ÷ Σ mean (1 when nothing was counted).
+    public var timeWeighted: Double { meanLoadSum > 0 ? maxLoadSum / meanLoadSum : 1 }
+    /// Mean of the per-step max/mean (0 when no step was counted).
+    public var mean: Double { steps > 0 ? ratioSum / Double(steps) : 0 }
+}
+
 /// One cycle of a simulated plan, summarised.
 public struct CycleSummary: Sendable {
     /// The cycle and its number of steps.
     public var cycle: Int, steps: Int
-    /// Mean and largest predicted imbalance max/mean over the cycle's steps.
-    public var imbalanceMean: Double, imbalanceMax: Double
+    /// Predicted imbalance over all the cycle's steps (its time-weighted figure is the cycle's cost against a
+    /// perfect balance).
+    public var all: ImbalanceTally
+    /// Steps with at least as many sequences as ranks, which the balancer can fill.
+    public var full: ImbalanceTally
+    /// Steps with fewer sequences than ranks (a cycle's tail of long sequences): some rank idles whatever the
+    /// balancer does, so their per-step ratio reaches the world size; shown apart so they do not hide the rest.
+    public var short: ImbalanceTally
     /// Mean and largest stored tokens moved per step.
     public var movedTokensMean: Double, movedTokensMax: Int
     /// Mean sequence length in each tenth of the cycle (fewer entries when the cycle has under ten steps).
@@ -39,7 +73,8 @@ public enum PlanSimulation {
             let steps = planner.steps(ofCycle: c)
             let tenths = min(10, steps.count)
             var lengthSum = [Double](repeating: 0, count: tenths), lengthCount = [Double](repeating: 0, count: tenths)
-            var imbSum = 0.0, imbMax = 0.0, movedSum = 0.0, movedMax = 0
+            var all = ImbalanceTally(), full = ImbalanceTally(), short = ImbalanceTally()
+            var movedSum = 0.0, movedMax = 0
             for t in steps {
                 let plan = planner.plan(step: t)
                 let a = partitioner.assign(plan, speeds: speeds)
@@ -50,8 +85,8 @@ public enum PlanSimulation {
                 let summary = StepSummary(step: t, cycle: c, sequences: plan.sequences.count, tokens: plan.tokens,
                                           maxLoad: a.maxLoad, meanLoad: a.meanLoad, movedSequences: a.moved, movedTokens: movedTokens)
                 each(summary)
-                imbSum += summary.imbalance
-                imbMax = max(imbMax, summary.imbalance)
+                all.add(summary)
+                if summary.sequences < n { short.add(summary) } else { full.add(summary) }
                 movedSum += Double(movedTokens)
                 movedMax = max(movedMax, movedTokens)
                 let tenth = (t - steps.lowerBound) * tenths / steps.count
@@ -59,7 +94,7 @@ public enum PlanSimulation {
                 lengthCount[tenth] += 1
             }
             let count = Double(max(1, steps.count))
-            out.append(CycleSummary(cycle: c, steps: steps.count, imbalanceMean: imbSum / count, imbalanceMax: imbMax,
+            out.append(CycleSummary(cycle: c, steps: steps.count, all: all, full: full, short: short,
                                     movedTokensMean: movedSum / count, movedTokensMax: movedMax,
                                     meanLengthByTenth: zip(lengthSum, lengthCount).map { $1 > 0 ? $0 / $1 : 0 }))
         }

@@ -19,9 +19,6 @@ public func processCPUSeconds() -> Double {
 /// Peak resident set size of this process in bytes (VmHWM), or 0 where /proc is unavailable.
 public func peakResidentBytes() -> Int { procStatusField("VmHWM:") }
 
-/// Current resident set size of this process in bytes (VmRSS), or 0 where /proc is unavailable.
-public func residentBytes() -> Int { procStatusField("VmRSS:") }
-
 private func procStatusField(_ name: String) -> Int {
     guard let f = fopen("/proc/self/status", "r") else { return 0 }
     defer { fclose(f) }

@@ -1,5 +1,5 @@
-import COpenBLAS
 import Comm
+import Kernels
 import Support
 
 /// What a sweep did with each of its variants.
@@ -61,7 +61,7 @@ public enum SweepRunner {
             Log.info("sweep \(sweep.name): [\(n + 1)/\(chosen.count)] \(variant.name)" + (state == .interrupted ? " (resuming)" : ""))
             do {
                 let config = try TrainingConfig(json: variant.config)
-                openblas_set_num_threads(Int32(config.run.threads))
+                Matmul.setThreads(config.run.threads)
                 let session = try TrainingSession(config: config, runDirectory: directory, resume: state == .interrupted, comm: comm)
                 session.label = variant.name
                 _ = try session.run()

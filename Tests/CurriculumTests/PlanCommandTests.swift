@@ -36,6 +36,43 @@ import TestSupport
         #expect(badFile.status == 1 && badFile.stderr.contains("bad.json[0].kind"), "\(badFile.stderr)")
     }
 
+    /// Steps of buckets 2^10 and 2^11 at 2,048 tokens hold 2 and 1 sequences, fewer than the 4 ranks: they are
+    /// counted apart, each at max/mean = 4 / sequences (one rank per equal sequence, the others idle), while the
+    /// time-weighted figure of the cycle is Σ slowest ÷ Σ mean over all its steps.
+    @Test func shortStepsAreCountedApartAndTheCycleIsTimeWeighted() throws {
+        let dir = MPIRunner.temporaryDirectory("plan-short")
+        let layouts = (6...11).map { k in
+            LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainedLength: 1 << k,
+                         trainCounts: [Int](repeating: 1 << (13 - k), count: 4))
+        }
+        try JSON.array(layouts.map { $0.toJSON() }).compact.write(toFile: dir + "/counts.json", atomically: true, encoding: .utf8)
+        try "{\"curriculum\": {\"tokens_per_step\": 2048, \"cycles\": 2}}".write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
+        let res = try MPIRunner.ddtrain(["plan", "--world", "4", "--config", dir + "/config.json", "--counts", dir + "/counts.json",
+                                         "--json", "--steps", "100000"])
+        try #require(res.status == 0, "\(res.stderr)")
+        let j = try JSONParser.parse(res.stdout)
+        let steps = try #require(j["steps"]?.arrayValue)
+        let cycles = try #require(j["cycles"]?.arrayValue)
+        #expect(steps.count == j["total_steps"]?.intValue && cycles.count == 2)
+        for c in cycles {
+            let mine = steps.filter { $0["cycle"]?.intValue == c["cycle"]?.intValue }
+            func ratio(_ s: JSON) -> Double { s["max_cost"]!.doubleValue! / s["mean_cost"]!.doubleValue! }
+            let short = mine.filter { $0["sequences"]!.intValue! < 4 }, full = mine.filter { $0["sequences"]!.intValue! >= 4 }
+            #expect(short.count == c["short_steps"]?.intValue && short.count > 0 && full.count > 0)
+            for s in short { #expect(abs(ratio(s) - 4 / Double(s["sequences"]!.intValue!)) < 1e-9, "short step \(s.compact)") }
+            #expect(c["short_imbalance_max"]?.doubleValue == 4 && c["imbalance_max"]?.doubleValue == 1)
+            let sum = { (list: [JSON], key: String) in list.reduce(0.0) { $0 + $1[key]!.doubleValue! } }
+            let weighted = sum(mine, "max_cost") / sum(mine, "mean_cost")
+            #expect(abs((c["imbalance_time_weighted"]?.doubleValue ?? 0) - weighted) < 1e-9 * weighted)
+            #expect(abs((c["short_imbalance_time_weighted"]?.doubleValue ?? 0) - sum(short, "max_cost") / sum(short, "mean_cost")) < 1e-9)
+            #expect(weighted > 1 && weighted < 4)
+        }
+        // The run's 2^10 sequences (4 shards × 8) go 2 to a step, its 2^11 ones (4 × 4) alone: 16 + 16 short steps.
+        #expect(cycles.compactMap { $0["short_steps"]?.intValue }.reduce(0, +) == 32)
+        let text = try MPIRunner.ddtrain(["plan", "--world", "4", "--config", dir + "/config.json", "--counts", dir + "/counts.json"])
+        #expect(text.status == 0 && text.stdout.contains("short steps (count, time-weighted, worst)"), "\(text.stdout)")
+    }
+
     @Test func syntheticCountsHoldEqualTokensPerBucket() {
         let l = syntheticLayoutCounts(minBucket: 8, maxBucket: 11, sequences: 15_000, shards: 3, skew: 1)
         let perBucket = l.map(\.totalSequences)

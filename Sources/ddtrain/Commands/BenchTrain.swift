@@ -1,5 +1,5 @@
-import COpenBLAS
 import Comm
+import Kernels
 import Support
 import Trainer
 #if canImport(Glibc)
@@ -26,7 +26,7 @@ let benchTrainPart = Subcommand(
     let warmup = try args.int("warmup", default: 2, command: "bench train")
     if args.flag("worker") {
         let comm = try World.communicator()
-        openblas_set_num_threads(1)
+        Matmul.setThreads(1)
         Log.quiet = true
         let config = try TrainingConfig.load(path: configPath, overrides: args.all("set") + ["train.eval_every=0"])
         let run = "/tmp/ddtrain-bench-train-\(getppid())-\(comm.size)"

@@ -1,4 +1,3 @@
-import CMPI
 import COpenBLAS
 import Comm
 import Kernels

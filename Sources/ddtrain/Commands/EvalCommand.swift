@@ -1,5 +1,5 @@
-import COpenBLAS
 import Comm
+import Kernels
 import Support
 import Trainer
 
@@ -21,7 +21,7 @@ let evalCommand = Command(
     options: ["checkpoint": true, "data": true, "max-sequences": true, "json": false]
 ) { args in
     let comm = try World.communicator()
-    openblas_set_num_threads(1)
+    Matmul.setThreads(1)
     let context = try CheckpointContext(checkpoint: try args.required("checkpoint", command: "eval"))
     let limit = args.value("max-sequences") == nil ? nil : try args.int("max-sequences", default: 0, command: "eval")
     if let limit, limit < 1 { throw DDError.usage("ddtrain eval: --max-sequences \(limit) must be at least 1") }

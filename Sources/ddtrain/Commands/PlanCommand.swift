@@ -10,8 +10,11 @@ let planCommand = Command(
     usage: ddtrain plan --world N [--config FILE] [--set key.path=value ...] [--data DIR | --counts FILE | --synthetic] [options]
 
     Plans every step of the run (or the first --cycles cycles) from the config's "curriculum" section and
-    balances each over N ranks, printing per cycle: steps, predicted imbalance max/mean (mean and worst step),
-    stored tokens moved per step, and the mean sequence length through each tenth of the cycle; then, for a
+    balances each over N ranks, printing per cycle: steps; the predicted imbalance max/mean, time-weighted over
+    the cycle (Σ slowest rank ÷ Σ mean rank: what the cycle costs against a perfect balance); the mean and worst
+    per-step max/mean of the full steps (at least N sequences); apart, the short steps (fewer sequences than
+    ranks, a cycle's tail, where some rank must idle): their count, time-weighted and worst max/mean; stored
+    tokens moved per step, and the mean sequence length through each tenth of the cycle; then, for a
     curriculum (docs/method.md), each length's odds and its share of the tokens through a cycle, and
     how the step count follows from the tokens asked for.
       --world N          ranks of the simulated world (1...65536)
@@ -99,8 +102,10 @@ let planCommand = Command(
             "total_steps": .int(planner.totalSteps), "steps_per_cycle": .ints(planner.stepsPerCycle),
             "simulated_steps": .int(simulatedSteps), "seconds": .number(seconds),
             "cycles": .array(summaries.map { c in
-                .obj(["cycle": .int(c.cycle), "steps": .int(c.steps), "imbalance_mean": .number(c.imbalanceMean),
-                      "imbalance_max": .number(c.imbalanceMax), "moved_tokens_mean": .number(c.movedTokensMean),
+                .obj(["cycle": .int(c.cycle), "steps": .int(c.steps), "imbalance_time_weighted": .number(c.all.timeWeighted),
+                      "imbalance_mean": .number(c.full.mean), "imbalance_max": .number(c.full.worst),
+                      "short_steps": .int(c.short.steps), "short_imbalance_time_weighted": .number(c.short.timeWeighted),
+                      "short_imbalance_max": .number(c.short.worst), "moved_tokens_mean": .number(c.movedTokensMean),
                       "moved_tokens_max": .int(c.movedTokensMax), "mean_length_by_tenth": .doubles(c.meanLengthByTenth)])
             }),
             "steps": .array(stepJSON),
@@ -110,10 +115,15 @@ let planCommand = Command(
     print("plan: world \(world), batching \(config.batching.rawValue), \(PlanCurriculumView.scheduleText(planner)), "
           + "\(planner.totalSteps) steps of \(config.tokensPerStep) tokens; data \(source)")
     print(PlanCurriculumView.stepCountText(planner))
-    print("cycle".padded(6) + "steps".leftPadded(7) + "  max/mean (mean, worst)" + "  moved tokens/step (mean, max)" + "  mean length by tenth of the cycle")
+    print("max/mean: time-weighted over the cycle (Σ slowest ÷ Σ mean); full steps hold ≥ \(world) sequences; short steps fewer (some rank idles)")
+    print("cycle".padded(6) + "steps".leftPadded(7) + "  time-weighted" + "  full steps (mean, worst)" + "  short steps (count, time-weighted, worst)"
+          + "  moved tokens/step (mean, max)" + "  mean length by tenth of the cycle")
     for c in summaries {
-        print(String(c.cycle).padded(6) + String(c.steps).leftPadded(7) + "  " + (fixed(c.imbalanceMean, 3) + ", " + fixed(c.imbalanceMax, 3)).padded(22)
-              + "  " + (fixed(c.movedTokensMean, 1) + ", " + String(c.movedTokensMax)).padded(30)
+        let full = c.full.steps > 0 ? fixed(c.full.mean, 3) + ", " + fixed(c.full.worst, 3) : "none"
+        let short = c.short.steps > 0 ? "\(c.short.steps), " + fixed(c.short.timeWeighted, 3) + ", " + fixed(c.short.worst, 3) : "0"
+        print(String(c.cycle).padded(6) + String(c.steps).leftPadded(7) + "  " + fixed(c.all.timeWeighted, 3).padded(13)
+              + "  " + full.padded(24) + "  " + short.padded(41)
+              + "  " + (fixed(c.movedTokensMean, 1) + ", " + String(c.movedTokensMax)).padded(29)
               + "  " + c.meanLengthByTenth.map { fixed($0, 0) }.joined(separator: " "))
     }
     for line in PlanCurriculumView.sharesByTenth(planner) { print(line) }

@@ -1,6 +1,6 @@
 import Comm
-import COpenBLAS
 import Corpus
+import Kernels
 import Support
 import Trainer
 
@@ -26,7 +26,7 @@ let sampleCommand = Command(
     """,
     options: ["checkpoint": true, "prompt": true, "tokens": true, "temperature": true, "seed": true, "tokenizer-dir": true, "json": false]
 ) { args in
-    openblas_set_num_threads(1)
+    Matmul.setThreads(1)
     let context = try CheckpointContext(checkpoint: try args.required("checkpoint", command: "sample"))
     let count = try args.int("tokens", default: 64, command: "sample")
     guard count >= 0 else { throw DDError.usage("ddtrain sample: --tokens \(count) must be >= 0") }

@@ -1,5 +1,5 @@
-import COpenBLAS
 import Comm
+import Kernels
 import Support
 import Trainer
 
@@ -29,7 +29,7 @@ let trainCommand = Command(
     let configPath = try args.required("config", command: "train")
     let config = try TrainingConfig.load(path: configPath, overrides: args.all("set"))
     let comm = try World.communicator(watchdogSeconds: config.run.watchdogSeconds)
-    openblas_set_num_threads(Int32(config.run.threads))
+    Matmul.setThreads(config.run.threads)
     Interruption.install()
     let out = runFolder(args, configPath: configPath)
     let mode = try ResumeMode.flag(present: args.flag("resume"), value: args.value("resume")) ?? config.run.resume
