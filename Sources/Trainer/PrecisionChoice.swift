@@ -19,7 +19,7 @@ enum PrecisionChoice {
     static let margin = 1.25
 
     /// The precision to train in and why (for the log).
-    static func resolve(_ setting: PrecisionSetting, model: ModelConfig, comm: Communicator) throws -> (Precision, String) {
+    static func resolve(_ setting: PrecisionSetting, comm: Communicator) throws -> (Precision, String) {
         switch setting {
         case .fp32: return (.fp32, "train.precision fp32")
         case .bf16: return (.bf16, "train.precision bf16")

@@ -88,7 +88,7 @@ public final class TrainingSession {
         let stepTokens = config.curriculum.tokensPerStep
         let perRank = comm.size == 1 ? stepTokens : min(stepTokens, 2 * ((stepTokens + comm.size - 1) / comm.size) + maxSequence)
         model = try Model(config: modelConfig, maxTokens: max(perRank, maxSequence) + maxSequence, seed: UInt64(config.run.seed))
-        let (precision, why) = try PrecisionChoice.resolve(config.run.precision, model: modelConfig, comm: comm)
+        let (precision, why) = try PrecisionChoice.resolve(config.run.precision, comm: comm)
         try model.setPrecision(precision)
         Log.info("precision \(precision.rawValue) (\(why)); CPU \(CPUFeatures.current.model), kernel level \(KernelDispatch.level.name)")
         let adam = AdamWConfig(beta1: Float(config.optim.beta1), beta2: Float(config.optim.beta2), eps: Float(config.optim.eps),
