@@ -22,8 +22,21 @@ enum AttemptProcess {
         }
     }
 
-    /// Runs `argv` to its end; returns its exit code (128 + signal when a signal ended it) and its stderr.
+    /// Runs `argv` to its end; returns its exit code (128 + signal when a signal ended it) and its stderr, followed
+    /// by mpirun's unfiltered stderr (launch/mpirun-job shows a person one line per failure but also copies what
+    /// mpirun printed to $DDTRAIN_RAW_STDERR, which is what `JobOutcome` reads).
     static func run(_ argv: [String]) throws -> (status: Int32, stderr: String) {
+        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        let raw = "\(folder)/ddtrain-attempt-\(getpid())-\(Int(monotonicSeconds() * 1e6)).stderr"
+        setenv("DDTRAIN_RAW_STDERR", raw, 1)
+        defer { unsetenv("DDTRAIN_RAW_STDERR"); unlink(raw) }
+        let (status, shown) = try spawn(argv)
+        let mpirun = (try? FileIO.readText(raw)).map { String($0.suffix(keptBytes)) } ?? ""
+        return (status, shown + "\n" + mpirun)
+    }
+
+    /// Runs `argv`, passing its stderr through and keeping the last megabyte of it.
+    private static func spawn(_ argv: [String]) throws -> (status: Int32, stderr: String) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw DDError("cannot create a pipe for \(argv[0]) (fix: raise the open-file limit)") }
         var actions = posix_spawn_file_actions_t()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Kernels
 import TestSupport
 @testable import Support
 @testable import Trainer
@@ -57,11 +58,14 @@ import TestSupport
         for ((_, a), (_, b)) in zip(trace, reference) { #expect(abs(a - b) <= 1e-4 * abs(b), "\(a) vs \(b)") }
     }
 
-    /// ZeRO-1 (reduce-scatter, sharded AdamW, allgather) reaches the parameters plain data parallelism reaches.
-    @Test func zero1MatchesPlainDataParallelism() throws {
+    /// ZeRO-1 (reduce-scatter, sharded AdamW, allgather) reaches the parameters plain data parallelism reaches, in
+    /// fp32 and (where the CPU has a bf16 kernel) in bf16.
+    @Test(arguments: KernelDispatch.gemmBF16 == nil ? ["fp32"] : ["fp32", "bf16"])
+    func zero1MatchesPlainDataParallelism(precision: String) throws {
         var finals: [[Float]] = []
         for zero in [false, true] {
-            let config = TrainerFixture.config("zero\(zero)", train: [("zero1", .bool(zero)), ("max_steps", .int(4))])
+            let config = TrainerFixture.config("zero\(zero)", train: [("zero1", .bool(zero)), ("max_steps", .int(4)),
+                                                                     ("precision", .string(precision))])
             let run = MPIRunner.temporaryDirectory("run-zero") + "/run"
             let res = try MPIRunner.mpirun(2, ["train", "--config", config, "--out", run], timeout: 120)
             try #require(res.status == 0, "\(res.stderr)")
@@ -71,8 +75,13 @@ import TestSupport
         }
         let scale = finals[0].map { abs($0) }.max()!
         let diff = zip(finals[0], finals[1]).map { abs($0 - $1) }.max()!
-        // Both sum the same two contributions; only the clipping norm's summation order differs.
-        #expect(diff <= 1e-5 * scale, "ZeRO-1 parameters differ by \(diff) (scale \(scale))")
+        // Both sum the same two contributions; only the clipping norm's summation order differs, which moves a
+        // parameter by its last bits. In bf16 such a difference can carry a weight across a bf16 rounding boundary,
+        // shifting one product term by a bf16 ulp (2⁻⁸ relative) and the next Adam updates by a small fraction of
+        // lr = 3e-3: the bound is 1e-4·scale there (measured 4e-5), still far below the whole-update error
+        // (≈ lr·scale) of a shard applied twice or not at all.
+        let bound = precision == "fp32" ? 1e-5 : 1e-4
+        #expect(diff <= Float(bound) * scale, "\(precision): ZeRO-1 parameters differ by \(diff) (scale \(scale))")
     }
 
     /// A non-finite loss stops the run with a clear message; the last good checkpoint still verifies.
