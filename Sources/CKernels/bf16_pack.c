@@ -119,3 +119,18 @@ AVX512 void dd_bf16_convert_rows(const float *src, long lds, long rows, long col
         for (; j < padded_cols; j++) out[j] = 0;
     }
 }
+
+AVX512 void dd_bf16_pack_a_pairs(const float *a, long a_depth, long rows, long rows_padded, long kc, long kc32,
+                                 uint16_t *dst) {
+    for (long i0 = 0; i0 < rows_padded; i0 += 16) {
+        long valid = rows - i0, room = rows_padded - i0;
+        __mmask16 load = valid >= 16 ? (__mmask16)0xffff : valid <= 0 ? 0 : (__mmask16)((1u << valid) - 1);
+        __mmask16 store = room >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << room) - 1);
+        for (long kk = 0; kk < kc32; kk += 2) {
+            __m512 r0 = kk < kc ? _mm512_maskz_loadu_ps(load, a + kk * a_depth + i0) : _mm512_setzero_ps();
+            __m512 r1 = kk + 1 < kc ? _mm512_maskz_loadu_ps(load, a + (kk + 1) * a_depth + i0) : _mm512_setzero_ps();
+            __m512i pair = _mm512_or_si512(_mm512_srli_epi32(round_high(r0), 16), round_high(r1));
+            _mm512_mask_storeu_epi32(dst + (kk / 2) * 2 * rows_padded + 2 * i0, store, pair);
+        }
+    }
+}

@@ -33,8 +33,16 @@ void dd_bf16_gemm(int kernel, long m, long n, long k, float alpha, const float *
         for (long ic = 0; ic < m; ic += MC) {
             long mc = m - ic < MC ? m - ic : MC;
             long padded = (mc + granularity - 1) / granularity * granularity;
-            dd_bf16_pack_a(a + ic * a_row + pc * a_depth, a_row, a_depth, mc, padded, kc, kc32, a_block);
-            block(mc, n, kc32, a_block, b_packed + pc * 16, b_panel, alpha, c + ic * ldc, ldc, add);
+            const float *a_ic = a + ic * a_row + pc * a_depth;
+            if (kernel == DD_BF16_AVX512 && a_row == 1 && a_depth != 1) {
+                /* A read transposed (a weight gradient's dyᵀ): packed in depth pairs, no scattered stores. */
+                dd_bf16_pack_a_pairs(a_ic, a_depth, mc, padded, kc, kc32, a_block);
+                dd_bf16_block_avx512_pairs(mc, padded, n, kc32, a_block, b_packed + pc * 16, b_panel, alpha,
+                                           c + ic * ldc, ldc, add);
+            } else {
+                dd_bf16_pack_a(a_ic, a_row, a_depth, mc, padded, kc, kc32, a_block);
+                block(mc, n, kc32, a_block, b_packed + pc * 16, b_panel, alpha, c + ic * ldc, ldc, add);
+            }
         }
     }
 }

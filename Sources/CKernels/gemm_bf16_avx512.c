@@ -9,7 +9,7 @@
 #define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")))
 
 static inline __attribute__((always_inline)) BF16 void micro(
-    const int NP, long kc32, const uint16_t *a, long lda, const uint16_t *b, long b_panel, float alpha, float *c, long ldc,
+    const int NP, long kc32, const uint16_t *a, long lda, long pair_stride, const uint16_t *b, long b_panel, float alpha, float *c, long ldc,
     int rows, int cols, int accumulate) {
     enum { MR = 6 };
     /* C is touched once per depth slice and is usually far larger than the caches: start fetching its rows now
@@ -26,7 +26,7 @@ static inline __attribute__((always_inline)) BF16 void micro(
         __m512i bv[4];
         for (int p = 0; p < NP; p++) bv[p] = _mm512_loadu_si512((const void *)(b + p * b_panel + q * 32));
         for (int r = 0; r < MR; r++) {
-            __m512i x = _mm512_set1_epi32(dd_load32(ar[r] + 2 * q));
+            __m512i x = _mm512_set1_epi32(dd_load32(ar[r] + pair_stride * q));
             for (int p = 0; p < NP; p++)
                 acc[r][p] = _mm512_dpbf16_ps(acc[r][p], (__m512bh)x, (__m512bh)bv[p]);
         }
@@ -35,8 +35,11 @@ static inline __attribute__((always_inline)) BF16 void micro(
     for (int r = 0; r < MR && r < rows; r++) dd_store_row(c + r * ldc, acc[r], NP, cols, scale, accumulate);
 }
 
-/* C[m, n] (+)= alpha·A·B over `depth` (even) with A bf16 rows `lda` apart and B VNNI panels `b_panel` apart. */
+/* C[m, n] (+)= alpha·A·B over `depth` (even) with B VNNI panels `b_panel` apart and A's pair (i, q) at
+   a + i·lda + q·pair_stride: row-major A has pair_stride 2, A packed in pairs over depth (dd_bf16_pack_a_pairs)
+   has lda 2 and pair_stride 2·rows. */
 static inline __attribute__((always_inline)) BF16 void blocks(long m, long n, long depth, const uint16_t *a, long lda,
+                                                              long pair_stride,
                                                               const uint16_t *b, long b_panel, float alpha, float *c,
                                                               long ldc, int accumulate) {
     for (long j = 0; j < n; j += 64) {
@@ -47,10 +50,10 @@ static inline __attribute__((always_inline)) BF16 void blocks(long m, long n, lo
             const uint16_t *ai = a + i * lda;
             float *ci = c + i * ldc + j;
             switch ((cols + 15) / 16) {
-            case 4: micro(4, depth, ai, lda, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
-            case 3: micro(3, depth, ai, lda, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
-            case 2: micro(2, depth, ai, lda, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
-            default: micro(1, depth, ai, lda, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            case 4: micro(4, depth, ai, lda, pair_stride, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            case 3: micro(3, depth, ai, lda, pair_stride, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            case 2: micro(2, depth, ai, lda, pair_stride, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
+            default: micro(1, depth, ai, lda, pair_stride, bj, b_panel, alpha, ci, ldc, rows, cols, accumulate); break;
             }
         }
     }
@@ -58,11 +61,16 @@ static inline __attribute__((always_inline)) BF16 void blocks(long m, long n, lo
 
 BF16 void dd_bf16_block_avx512(long mc, long n, long kc32, const uint16_t *a, const uint16_t *b, long b_panel,
                                float alpha, float *c, long ldc, int accumulate) {
-    blocks(mc, n, kc32, a, kc32, b, b_panel, alpha, c, ldc, accumulate);
+    blocks(mc, n, kc32, a, kc32, 2, b, b_panel, alpha, c, ldc, accumulate);
+}
+
+BF16 void dd_bf16_block_avx512_pairs(long mc, long rows_padded, long n, long kc32, const uint16_t *a, const uint16_t *b,
+                                     long b_panel, float alpha, float *c, long ldc, int accumulate) {
+    blocks(mc, n, kc32, a, 2, 2 * rows_padded, b, b_panel, alpha, c, ldc, accumulate);
 }
 
 BF16 void dd_bf16_tile_product(long m, long n, long k, float alpha, const uint16_t *a, long lda, const uint16_t *b,
                                long b_panel, float *c, long ldc, int accumulate) {
     if (m <= 0 || n <= 0) return;
-    blocks(m, n, (k + 1) / 2 * 2, a, lda, b, b_panel, alpha, c, ldc, accumulate);
+    blocks(m, n, (k + 1) / 2 * 2, a, lda, 2, b, b_panel, alpha, c, ldc, accumulate);
 }
