@@ -40,11 +40,11 @@ extension Model {
         if let raw = a.qkvRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
             // qk-norm: each head's D values are one row; a token's H heads are contiguous, so one call per token.
             let eps = Float(config.normEps)
-            for t in 0..<T {
+            pool.ranges(count: T) { rows in for t in rows {
                 RMSNorm.forward(x: raw + t * C3, gain: p(o.qNorm), y: a.qkv + t * C3, rstd: qRstd + t * H, tokens: H, width: D, eps: eps)
                 RMSNorm.forward(x: raw + t * C3 + C, gain: p(o.kNorm), y: a.qkv + t * C3 + C, rstd: kRstd + t * H, tokens: H,
                                 width: D, eps: eps)
-            }
+            } }
             v = UnsafePointer(raw + 2 * C)
         }
         let base = Float(config.ropeBase)
