@@ -38,14 +38,38 @@ public enum Attention {
     /// a strip²/2 triangle per strip rather than tile²/2 per tile. A multiple of the micro-kernel's 6 rows.
     static let diagonalStrip = 24
 
-    /// Floats of workspace that `forward` and `backward` need for up to `maxTokens` packed tokens.
-    /// The same workspace serves both precisions.
+    /// Floats of workspace that `forward` and `backward` need for up to `maxTokens` packed tokens on a pool of
+    /// `workers` threads (each worker gets its own slot of tiles and head panels). Both precisions fit.
     public static func workspaceFloats(maxTokens: Int, heads: Int, headDim: Int, tile: Int = defaultTile,
-                                       keyTile: Int = defaultKeyTile) -> Int {
-        max(forwardWorkspace(tile, keyTile, headDim, longest: maxTokens),
-            backwardWorkspace(maxTokens, heads, headDim, tile, keyTile, longest: maxTokens),
-            forwardWorkspaceBF16(tile, keyTile, headDim, longest: maxTokens),
-            backwardWorkspaceBF16(maxTokens, heads, headDim, tile, keyTile, longest: maxTokens))
+                                       keyTile: Int = defaultKeyTile, workers: Int = 1) -> Int {
+        max(workers * forwardSlot(tile, keyTile, headDim, longest: maxTokens),
+            padded(maxTokens * heads) + workers * backwardSlot(tile, keyTile, headDim, longest: maxTokens))
+    }
+
+    /// `count` rounded up to 16 floats, so every slot starts on a 64-byte boundary.
+    static func padded(_ count: Int) -> Int { (count + 15) / 16 * 16 }
+    /// One worker's forward workspace, in either precision.
+    static func forwardSlot(_ tile: Int, _ keyTile: Int, _ d: Int, longest: Int) -> Int {
+        padded(max(forwardWorkspace(tile, keyTile, d, longest: longest),
+                   forwardWorkspaceBF16(tile, keyTile, d, longest: longest)))
+    }
+    /// One worker's backward workspace, in either precision (D = rowsum(dO∘O) is shared and sits before the slots).
+    static func backwardSlot(_ tile: Int, _ keyTile: Int, _ d: Int, longest: Int) -> Int {
+        padded(max(backwardWorkspace(tile, keyTile, d, longest: longest),
+                   backwardWorkspaceBF16(tile, keyTile, d, longest: longest)))
+    }
+
+    /// The (segment, head) work items, longest segments first so the pool's last items are the short ones.
+    static func headItems(_ starts: [Int], heads: Int) -> [(start: Int, length: Int, head: Int)] {
+        var segments: [(start: Int, length: Int)] = []
+        for s in 0..<(starts.count - 1) where starts[s + 1] > starts[s] {
+            segments.append((start: starts[s], length: starts[s + 1] - starts[s]))
+        }
+        segments.sort { $0.length > $1.length }
+        var items: [(start: Int, length: Int, head: Int)] = []
+        items.reserveCapacity(segments.count * heads)
+        for seg in segments { for h in 0..<heads { items.append((start: seg.start, length: seg.length, head: h)) } }
+        return items
     }
 
     /// Row stride of a score tile `columns` wide: 16 floats more, so that walking down a column (the transposed
@@ -62,57 +86,65 @@ public enum Attention {
     static func forwardWorkspace(_ tile: Int, _ keyTile: Int, _ headDim: Int, longest: Int) -> Int {
         tile * tileStride(max(tile, keyTile)) + tile * headDim + 2 * tile + 3 * panelFloats(longest, headDim)
     }
-    /// Probability tile, score-gradient tile, D = rowsum(dO∘O) for every token and head, and the q, k, packed k,
-    /// packed v, dO, dQ, dK, dV panels of the longest segment.
-    static func backwardWorkspace(_ tokens: Int, _ heads: Int, _ headDim: Int, _ tile: Int, _ keyTile: Int,
-                                  longest: Int) -> Int {
-        2 * tile * tileStride(keyTile) + tokens * heads + 8 * panelFloats(longest, headDim)
+    /// Probability tile, score-gradient tile, and the q, k, packed k, packed v, dO, dQ, dK, dV panels of the
+    /// longest segment.
+    static func backwardWorkspace(_ tile: Int, _ keyTile: Int, _ headDim: Int, longest: Int) -> Int {
+        2 * tile * tileStride(keyTile) + 8 * panelFloats(longest, headDim)
     }
 
     /// out = softmax(scale·QKᵀ + causal segment mask)·V per head; lse[t, h] = log Σ_j exp(scale·q_t·k_j).
+    /// The (segment, head) items run on `pool`, each worker in its own slot of `workspace`.
     public static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                                segmentStarts: [Int], heads: Int, headDim: Int, scale: Float,
                                workspace: UnsafeMutableBufferPointer<Float>, tile: Int = defaultTile,
-                               keyTile: Int = defaultKeyTile, qkvStride: Int? = nil, precision: Precision = .fp32) throws {
+                               keyTile: Int = defaultKeyTile, qkvStride: Int? = nil, precision: Precision = .fp32,
+                               pool: WorkerPool = .serial) throws {
         let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         let longest = longestSegment(segmentStarts)
         let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
-        if precision == .bf16 {
-            try checkBF16(headDim: headDim)
-            try checkWorkspace(workspace, need: forwardWorkspaceBF16(tile, keyTile, headDim, longest: longest),
-                               tokens: tokens, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
-            forwardBF16(q: q, k: k, v: v, out: out, lse: lse, segmentStarts: segmentStarts, heads: heads, d: headDim,
-                        scale: scale, workspace: workspace.baseAddress!, tile: tile, keyTile: keyTile,
-                        rowStride: rowStride, longest: longest)
-            return
-        }
-        try checkWorkspace(workspace, need: forwardWorkspace(tile, keyTile, headDim, longest: longest), tokens: tokens,
-                           heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
-        let d = headDim, outStride = heads * headDim, ld = tileStride(max(tile, keyTile)), strip = min(diagonalStrip, tile)
-        let s = workspace.baseAddress!
-        let o = s + tile * ld, m = o + tile * d, l = m + tile
-        let panel = panelFloats(longest, d)
-        let qh = l + tile, kp = qh + panel, vh = kp + panel
-        for seg in 0..<(segmentStarts.count - 1) {
-            let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
-            for h in 0..<heads {
-                let base = start * rowStride + h * d, outBase = start * outStride + h * d
-                copyRows(q + base, stride: rowStride, rows: length, width: d, into: qh, stride: d)
-                packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
-                copyRows(v + base, stride: rowStride, rows: length, width: d, into: vh, stride: d)
-                let view = HeadPanels(q: qh, kPacked: kp, v: vh, d: d, scale: scale)
-                AttentionSchedule.forward(length: length, tile: tile, keyTile: keyTile, strip: strip, begin: { _, br in
-                    beginQueryTile(rows: br, m: m, l: l, o: o, d: d)
-                }, block: { r0, rows, c0, cols, offset in
-                    forwardBlock(view, r0: r0, rows: rows, c0: c0, cols: cols, m: m + offset, l: l + offset,
-                                 o: o + offset * d, s: s, ld: ld)
-                }, end: { r0, br in
-                    finishQueryTile(rows: br, m: m, l: l, o: o, d: d, out: out + outBase + r0 * outStride,
-                                    outStride: outStride, lse: lse + (start + r0) * heads + h, lseStride: heads)
-                })
+        if precision == .bf16 { try checkBF16(headDim: headDim) }
+        let slot = forwardSlot(tile, keyTile, headDim, longest: longest)
+        try checkWorkspace(workspace, need: pool.threads * slot, tokens: tokens, heads: heads, headDim: headDim,
+                           tile: tile, keyTile: keyTile, workers: pool.threads)
+        let items = headItems(segmentStarts, heads: heads), base = workspace.baseAddress!
+        let shape = HeadShape(heads: heads, d: headDim, scale: scale, tile: tile, keyTile: keyTile, rowStride: rowStride,
+                              longest: longest)
+        pool.run(items: items.count) { i, worker in
+            let item = items[i], ws = base + worker * slot
+            if precision == .bf16 {
+                forwardHeadBF16(q: q, k: k, v: v, out: out, lse: lse, start: item.start, length: item.length,
+                                h: item.head, shape: shape, workspace: ws)
+            } else {
+                forwardHead(q: q, k: k, v: v, out: out, lse: lse, start: item.start, length: item.length, h: item.head,
+                            shape: shape, workspace: ws)
             }
         }
+    }
+
+    /// The fp32 forward of head `h` of the segment of `length` tokens at `start`, in one worker's workspace.
+    static func forwardHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                            out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, start: Int, length: Int,
+                            h: Int, shape: HeadShape, workspace s: UnsafeMutablePointer<Float>) {
+        let d = shape.d, heads = shape.heads, tile = shape.tile, keyTile = shape.keyTile, rowStride = shape.rowStride
+        let outStride = heads * d, ld = tileStride(max(tile, keyTile)), strip = min(diagonalStrip, tile)
+        let o = s + tile * ld, m = o + tile * d, l = m + tile
+        let panel = panelFloats(shape.longest, d)
+        let qh = l + tile, kp = qh + panel, vh = kp + panel
+        let base = start * rowStride + h * d, outBase = start * outStride + h * d
+        copyRows(q + base, stride: rowStride, rows: length, width: d, into: qh, stride: d)
+        packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
+        copyRows(v + base, stride: rowStride, rows: length, width: d, into: vh, stride: d)
+        let view = HeadPanels(q: qh, kPacked: kp, v: vh, d: d, scale: shape.scale)
+        AttentionSchedule.forward(length: length, tile: tile, keyTile: keyTile, strip: strip, begin: { _, br in
+            beginQueryTile(rows: br, m: m, l: l, o: o, d: d)
+        }, block: { r0, rows, c0, cols, offset in
+            forwardBlock(view, r0: r0, rows: rows, c0: c0, cols: cols, m: m + offset, l: l + offset,
+                         o: o + offset * d, s: s, ld: ld)
+        }, end: { r0, br in
+            finishQueryTile(rows: br, m: m, l: l, o: o, d: d, out: out + outBase + r0 * outStride,
+                            outStride: outStride, lse: lse + (start + r0) * heads + h, lseStride: heads)
+        })
     }
 
     /// Resets a query tile's running max, running sum and output accumulator.
@@ -152,62 +184,75 @@ public enum Attention {
     }
 
     /// Gradients of Σ dout∘out with respect to q, k, v (all three OVERWRITTEN), recomputing each tile's
-    /// probabilities from q, k and the saved lse. Loops run over key tiles outside and query tiles inside.
+    /// probabilities from q, k and the saved lse. Loops run over key tiles outside and query tiles inside. The
+    /// (segment, head) items run on `pool`; each writes only its own head's dq, dk, dv, so no sum crosses workers.
     public static func backward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                 out: UnsafePointer<Float>, dout: UnsafePointer<Float>, lse: UnsafePointer<Float>,
                                 dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                                 dv: UnsafeMutablePointer<Float>, segmentStarts: [Int], heads: Int, headDim: Int,
                                 scale: Float, workspace: UnsafeMutableBufferPointer<Float>,
                                 tile: Int = defaultTile, keyTile: Int = defaultKeyTile, qkvStride: Int? = nil,
-                                precision: Precision = .fp32) throws {
+                                precision: Precision = .fp32, pool: WorkerPool = .serial) throws {
         let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
         let longest = longestSegment(segmentStarts)
         if precision == .bf16 { try checkBF16(headDim: headDim) }
-        let need = precision == .bf16 ? backwardWorkspaceBF16(tokens, heads, headDim, tile, keyTile, longest: longest)
-            : backwardWorkspace(tokens, heads, headDim, tile, keyTile, longest: longest)
-        try checkWorkspace(workspace, need: need, tokens: tokens, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
-        let d = headDim, outStride = heads * headDim, strip = min(diagonalStrip, tile)
+        let slot = backwardSlot(tile, keyTile, headDim, longest: longest), shared = padded(tokens * heads)
+        try checkWorkspace(workspace, need: shared + pool.threads * slot, tokens: tokens, heads: heads, headDim: headDim,
+                           tile: tile, keyTile: keyTile, workers: pool.threads)
+        let d = headDim
         let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
-        // Blocks have at most `tile` rows (strips are no taller) and at most `keyTile` columns.
-        let ld = tileStride(keyTile)
-        let p = workspace.baseAddress!, dp = p + tile * ld, delta = dp + tile * ld
-        let panel = panelFloats(longest, d)
-        let qh = delta + tokens * heads, kh = qh + panel, kp = kh + panel, vp = kp + panel, doh = vp + panel
-        let dqh = doh + panel, dkh = dqh + panel, dvh = dkh + panel
+        let delta = workspace.baseAddress!, slots = delta + shared
         // D_i = rowsum(dO ∘ O): the softmax-Jacobian term shared by every key tile of row i.
-        for t in 0..<(tokens * heads) {
-            delta[t] = Float(Vector.dot(dout + t * d, out + t * d, count: d))
+        pool.ranges(count: tokens * heads) { rows in
+            for t in rows { delta[t] = Float(Vector.dot(dout + t * d, out + t * d, count: d)) }
         }
-        if precision == .bf16 {
-            backwardBF16(q: q, k: k, v: v, dout: dout, lse: lse, delta: delta, dq: dq, dk: dk, dv: dv,
-                         segmentStarts: segmentStarts, heads: heads, d: d, scale: scale, p: p, dp: dp, ld: ld,
-                         buffers: delta + tokens * heads, tile: tile, keyTile: keyTile, rowStride: rowStride,
-                         longest: longest)
-            return
-        }
-        for seg in 0..<(segmentStarts.count - 1) {
-            let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
-            for h in 0..<heads {
-                let base = start * rowStride + h * d, outBase = start * outStride + h * d
-                copyRows(q + base, stride: rowStride, rows: length, width: d, into: qh, stride: d)
-                copyRows(k + base, stride: rowStride, rows: length, width: d, into: kh, stride: d)
-                packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
-                packPanels(v + base, stride: rowStride, count: length, width: d, into: vp)
-                copyRows(dout + outBase, stride: outStride, rows: length, width: d, into: doh, stride: d)
-                Vector.zero(dqh, count: length * d)
-                Vector.zero(dkh, count: length * d)
-                Vector.zero(dvh, count: length * d)
-                let view = GradPanels(q: qh, k: kh, kPacked: kp, vPacked: vp, dout: doh, dq: dqh, dk: dkh, dv: dvh,
-                                      lse: lse + start * heads + h, delta: delta + start * heads + h, heads: heads,
-                                      d: d, scale: scale)
-                AttentionSchedule.backward(length: length, tile: tile, keyTile: keyTile, strip: strip) { r0, rows, c0, cols in
-                    backwardBlock(view, r0: r0, rows: rows, c0: c0, cols: cols, p: p, dp: dp, ld: ld)
-                }
-                copyRows(dqh, stride: d, rows: length, width: d, into: dq + base, stride: rowStride)
-                copyRows(dkh, stride: d, rows: length, width: d, into: dk + base, stride: rowStride)
-                copyRows(dvh, stride: d, rows: length, width: d, into: dv + base, stride: rowStride)
+        let items = headItems(segmentStarts, heads: heads)
+        let shape = HeadShape(heads: heads, d: d, scale: scale, tile: tile, keyTile: keyTile, rowStride: rowStride,
+                              longest: longest)
+        pool.run(items: items.count) { i, worker in
+            let item = items[i], ws = slots + worker * slot
+            if precision == .bf16 {
+                backwardHeadBF16(q: q, k: k, v: v, dout: dout, lse: lse, delta: delta, dq: dq, dk: dk, dv: dv,
+                                 start: item.start, length: item.length, h: item.head, shape: shape, workspace: ws)
+            } else {
+                backwardHead(q: q, k: k, v: v, dout: dout, lse: lse, delta: delta, dq: dq, dk: dk, dv: dv,
+                             start: item.start, length: item.length, h: item.head, shape: shape, workspace: ws)
             }
         }
+    }
+
+    /// The fp32 backward of head `h` of the segment of `length` tokens at `start`, in one worker's workspace.
+    static func backwardHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                             dout: UnsafePointer<Float>, lse: UnsafePointer<Float>, delta: UnsafePointer<Float>,
+                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
+                             dv: UnsafeMutablePointer<Float>, start: Int, length: Int, h: Int, shape: HeadShape,
+                             workspace p: UnsafeMutablePointer<Float>) {
+        let d = shape.d, heads = shape.heads, tile = shape.tile, keyTile = shape.keyTile, rowStride = shape.rowStride
+        let outStride = heads * d, strip = min(diagonalStrip, tile)
+        // Blocks have at most `tile` rows (strips are no taller) and at most `keyTile` columns.
+        let ld = tileStride(keyTile)
+        let dp = p + tile * ld
+        let panel = panelFloats(shape.longest, d)
+        let qh = dp + tile * ld, kh = qh + panel, kp = kh + panel, vp = kp + panel, doh = vp + panel
+        let dqh = doh + panel, dkh = dqh + panel, dvh = dkh + panel
+        let base = start * rowStride + h * d, outBase = start * outStride + h * d
+        copyRows(q + base, stride: rowStride, rows: length, width: d, into: qh, stride: d)
+        copyRows(k + base, stride: rowStride, rows: length, width: d, into: kh, stride: d)
+        packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
+        packPanels(v + base, stride: rowStride, count: length, width: d, into: vp)
+        copyRows(dout + outBase, stride: outStride, rows: length, width: d, into: doh, stride: d)
+        Vector.zero(dqh, count: length * d)
+        Vector.zero(dkh, count: length * d)
+        Vector.zero(dvh, count: length * d)
+        let view = GradPanels(q: qh, k: kh, kPacked: kp, vPacked: vp, dout: doh, dq: dqh, dk: dkh, dv: dvh,
+                              lse: lse + start * heads + h, delta: delta + start * heads + h, heads: heads,
+                              d: d, scale: shape.scale)
+        AttentionSchedule.backward(length: length, tile: tile, keyTile: keyTile, strip: strip) { r0, rows, c0, cols in
+            backwardBlock(view, r0: r0, rows: rows, c0: c0, cols: cols, p: p, dp: dp, ld: ld)
+        }
+        copyRows(dqh, stride: d, rows: length, width: d, into: dq + base, stride: rowStride)
+        copyRows(dkh, stride: d, rows: length, width: d, into: dk + base, stride: rowStride)
+        copyRows(dvh, stride: d, rows: length, width: d, into: dv + base, stride: rowStride)
     }
 
     /// Query rows [r0, r0+rows) against keys [c0, c0+cols) (c0 a multiple of 16) of one (segment, head):
@@ -292,12 +337,22 @@ public enum Attention {
 
     /// The workspace is the caller's buffer, so a short one is reported instead of overrun.
     static func checkWorkspace(_ ws: UnsafeMutableBufferPointer<Float>, need: Int, tokens: Int, heads: Int,
-                               headDim: Int, tile: Int, keyTile: Int) throws {
+                               headDim: Int, tile: Int, keyTile: Int, workers: Int) throws {
         if ws.count < need || ws.baseAddress == nil {
-            throw DDError("attention: workspace holds \(ws.count) floats but \(tokens) tokens need \(need) "
-                + "(fix: allocate Attention.workspaceFloats(maxTokens: \(tokens), heads: \(heads), headDim: \(headDim), tile: \(tile), keyTile: \(keyTile)))")
+            throw DDError("attention: workspace holds \(ws.count) floats but \(tokens) tokens on \(workers) worker(s) need "
+                + "\(need) (fix: allocate Attention.workspaceFloats(maxTokens: \(tokens), heads: \(heads), headDim: \(headDim), "
+                + "tile: \(tile), keyTile: \(keyTile), workers: \(workers)))")
         }
     }
+}
+
+/// The shape of every (segment, head) item of one attention call.
+struct HeadShape {
+    let heads: Int, d: Int
+    let scale: Float
+    let tile: Int, keyTile: Int, rowStride: Int
+    /// The longest segment: it sizes every worker's panels.
+    let longest: Int
 }
 
 /// The forward's panels of one (segment, head): q and v row-major [l, D], k packed (`packPanels`).

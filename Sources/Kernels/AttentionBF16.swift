@@ -82,105 +82,96 @@ extension Attention {
         return carver.used
     }
 
-    /// Floats of bf16 backward workspace: the fp32 P and dP tiles, D for every token and head, the head buffers.
-    static func backwardWorkspaceBF16(_ tokens: Int, _ heads: Int, _ headDim: Int, _ tile: Int, _ keyTile: Int,
-                                      longest: Int) -> Int {
+    /// Floats of one worker's bf16 backward workspace: the fp32 P and dP tiles and the head buffers.
+    static func backwardWorkspaceBF16(_ tile: Int, _ keyTile: Int, _ headDim: Int, longest: Int) -> Int {
         var carver = WorkspaceCarver(nil)
-        _ = carver.floats(2 * tile * tileStride(keyTile) + tokens * heads)
+        _ = carver.floats(2 * tile * tileStride(keyTile))
         _ = BF16HeadBuffers(&carver, longest: longest, d: headDim, tile: tile, keyTile: keyTile, backward: true)
         return carver.used
     }
 
-    /// `forward` in bf16 (arguments checked by the caller).
-    static func forwardBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                            out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, segmentStarts: [Int],
-                            heads: Int, d: Int, scale: Float, workspace: UnsafeMutablePointer<Float>, tile: Int,
-                            keyTile: Int, rowStride: Int, longest: Int) {
+    /// The bf16 forward of head `h` of the segment of `length` tokens at `start`, in one worker's workspace.
+    static func forwardHeadBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, start: Int,
+                                length: Int, h: Int, shape: HeadShape, workspace: UnsafeMutablePointer<Float>) {
+        let d = shape.d, heads = shape.heads, tile = shape.tile, keyTile = shape.keyTile, rowStride = shape.rowStride
         let outStride = heads * d, ld = tileStride(max(tile, keyTile)), strip = min(diagonalStrip, tile)
         var carver = WorkspaceCarver(workspace)
         let s = carver.floats(tile * ld + tile * d + 2 * tile)
         let o = s + tile * ld, m = o + tile * d, l = m + tile
-        let b = BF16HeadBuffers(&carver, longest: longest, d: d, tile: tile, keyTile: keyTile, backward: false)
-        for seg in 0..<(segmentStarts.count - 1) {
-            let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
-            let tokenPanel = b.tokenPanel(length)
-            for h in 0..<heads {
-                let base = start * rowStride + h * d, outBase = start * outStride + h * d
-                dd_bf16_convert_rows(q + base, rowStride, length, d, d, b.q, d)
-                dd_bf16_pack_b(k + base, d, length, 1, rowStride, b.kOverD)
-                dd_bf16_pack_b(v + base, length, d, rowStride, 1, b.vOverTokens)
-                AttentionSchedule.forward(length: length, tile: tile, keyTile: keyTile, strip: strip, begin: { _, br in
-                    beginQueryTile(rows: br, m: m, l: l, o: o, d: d)
-                }, block: { r0, rows, c0, cols, offset in
-                    // S = scale·Q·Kᵀ, the fp32 online softmax, then O += P·V with P rounded to bf16.
-                    dd_bf16_tile_product(rows, cols, d, scale, b.q + r0 * d, d, b.kOverD + (c0 / 16) * b.dPanel,
-                                         b.dPanel, s, ld, 0)
-                    onlineSoftmaxTile(s: s, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0, m: m + offset, l: l + offset,
-                                      o: o + offset * d, d: d)
-                    let paired = (cols + 1) / 2 * 2
-                    dd_bf16_convert_rows(s, ld, rows, cols, paired, b.tileRows, b.tileRowStride)
-                    dd_bf16_tile_product(rows, d, paired, 1, b.tileRows, b.tileRowStride, b.vOverTokens + c0 * 16,
-                                         tokenPanel, o + offset * d, d, 1)
-                }, end: { r0, br in
-                    finishQueryTile(rows: br, m: m, l: l, o: o, d: d, out: out + outBase + r0 * outStride,
-                                    outStride: outStride, lse: lse + (start + r0) * heads + h, lseStride: heads)
-                })
-            }
-        }
+        let b = BF16HeadBuffers(&carver, longest: shape.longest, d: d, tile: tile, keyTile: keyTile, backward: false)
+        let tokenPanel = b.tokenPanel(length), scale = shape.scale
+        let base = start * rowStride + h * d, outBase = start * outStride + h * d
+        dd_bf16_convert_rows(q + base, rowStride, length, d, d, b.q, d)
+        dd_bf16_pack_b(k + base, d, length, 1, rowStride, b.kOverD)
+        dd_bf16_pack_b(v + base, length, d, rowStride, 1, b.vOverTokens)
+        AttentionSchedule.forward(length: length, tile: tile, keyTile: keyTile, strip: strip, begin: { _, br in
+            beginQueryTile(rows: br, m: m, l: l, o: o, d: d)
+        }, block: { r0, rows, c0, cols, offset in
+            // S = scale·Q·Kᵀ, the fp32 online softmax, then O += P·V with P rounded to bf16.
+            dd_bf16_tile_product(rows, cols, d, scale, b.q + r0 * d, d, b.kOverD + (c0 / 16) * b.dPanel,
+                                 b.dPanel, s, ld, 0)
+            onlineSoftmaxTile(s: s, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0, m: m + offset, l: l + offset,
+                              o: o + offset * d, d: d)
+            let paired = (cols + 1) / 2 * 2
+            dd_bf16_convert_rows(s, ld, rows, cols, paired, b.tileRows, b.tileRowStride)
+            dd_bf16_tile_product(rows, d, paired, 1, b.tileRows, b.tileRowStride, b.vOverTokens + c0 * 16,
+                                 tokenPanel, o + offset * d, d, 1)
+        }, end: { r0, br in
+            finishQueryTile(rows: br, m: m, l: l, o: o, d: d, out: out + outBase + r0 * outStride,
+                            outStride: outStride, lse: lse + (start + r0) * heads + h, lseStride: heads)
+        })
     }
 
-    /// `backward` in bf16 (arguments checked by the caller; `delta` already holds rowsum(dO∘O)).
-    static func backwardBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                             dout: UnsafePointer<Float>, lse: UnsafePointer<Float>, delta: UnsafePointer<Float>,
-                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
-                             segmentStarts: [Int], heads: Int, d: Int, scale: Float,
-                             p: UnsafeMutablePointer<Float>, dp: UnsafeMutablePointer<Float>, ld: Int,
-                             buffers: UnsafeMutablePointer<Float>, tile: Int, keyTile: Int, rowStride: Int, longest: Int) {
-        let outStride = heads * d, strip = min(diagonalStrip, tile)
-        var carver = WorkspaceCarver(buffers)
-        let b = BF16HeadBuffers(&carver, longest: longest, d: d, tile: tile, keyTile: keyTile, backward: true)
-        for seg in 0..<(segmentStarts.count - 1) {
-            let start = segmentStarts[seg], length = segmentStarts[seg + 1] - start
-            let tokenPanel = b.tokenPanel(length), lp = b.pairedLength
-            for h in 0..<heads {
-                let base = start * rowStride + h * d, outBase = start * outStride + h * d
-                dd_bf16_convert_rows(q + base, rowStride, length, d, d, b.q, d)
-                dd_bf16_pack_a(q + base, 1, rowStride, d, d, length, lp, b.qT)
-                dd_bf16_convert_rows(dout + outBase, outStride, length, d, d, b.dout, d)
-                dd_bf16_pack_a(dout + outBase, 1, outStride, d, d, length, lp, b.doutT)
-                dd_bf16_pack_b(k + base, d, length, 1, rowStride, b.kOverD)
-                dd_bf16_pack_b(k + base, length, d, rowStride, 1, b.kOverTokens)
-                dd_bf16_pack_b(v + base, d, length, 1, rowStride, b.vOverD)
-                Vector.zero(b.dq, count: length * d)
-                Vector.zero(b.dkT, count: d * length)
-                Vector.zero(b.dvT, count: d * length)
-                let lseHead = lse + start * heads + h, deltaHead = delta + start * heads + h
-                AttentionSchedule.backward(length: length, tile: tile, keyTile: keyTile, strip: strip) { r0, rows, c0, cols in
-                    let kd = b.kOverD + (c0 / 16) * b.dPanel, vd = b.vOverD + (c0 / 16) * b.dPanel
-                    dd_bf16_tile_product(rows, cols, d, scale, b.q + r0 * d, d, kd, b.dPanel, p, ld, 0)
-                    dd_bf16_tile_product(rows, cols, d, 1, b.dout + r0 * d, d, vd, b.dPanel, dp, ld, 0)
-                    probabilityAndScoreGradientTile(s: p, dp: dp, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0,
-                                                    lse: lseHead + r0 * heads, delta: deltaHead + r0 * heads, stride: heads)
-                    let pairedRows = (rows + 1) / 2 * 2, pairedCols = (cols + 1) / 2 * 2
-                    let pairPanel = 16 * ((rows + 31) / 32 * 32)  // panel stride of a tile packed over its rows
-                    // dVᵀ[:, keys] += dOᵀ[:, rows]·P, P paired over rows.
-                    dd_bf16_pack_b(p, rows, cols, ld, 1, b.tilePairs)
-                    dd_bf16_tile_product(d, cols, pairedRows, 1, b.doutT + r0, lp, b.tilePairs, pairPanel,
-                                         b.dvT + c0, length, 1)
-                    // dQ[rows] += scale·dS·K, dS as bf16 rows.
-                    dd_bf16_convert_rows(dp, ld, rows, cols, pairedCols, b.tileRows, b.tileRowStride)
-                    dd_bf16_tile_product(rows, d, pairedCols, scale, b.tileRows, b.tileRowStride,
-                                         b.kOverTokens + c0 * 16, tokenPanel, b.dq + r0 * d, d, 1)
-                    // dKᵀ[:, keys] += scale·Qᵀ[:, rows]·dS, dS paired over rows.
-                    dd_bf16_pack_b(dp, rows, cols, ld, 1, b.tilePairs)
-                    dd_bf16_tile_product(d, cols, pairedRows, scale, b.qT + r0, lp, b.tilePairs, pairPanel,
-                                         b.dkT + c0, length, 1)
-                }
-                copyRows(b.dq, stride: d, rows: length, width: d, into: dq + base, stride: rowStride)
-                transposeInto(b.dkT, rows: d, cols: length, dk + base, stride: rowStride)
-                transposeInto(b.dvT, rows: d, cols: length, dv + base, stride: rowStride)
-            }
+    /// The bf16 backward of head `h` of the segment of `length` tokens at `start`, in one worker's workspace
+    /// (`delta` already holds rowsum(dO∘O)).
+    static func backwardHeadBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                 dout: UnsafePointer<Float>, lse: UnsafePointer<Float>, delta: UnsafePointer<Float>,
+                                 dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
+                                 dv: UnsafeMutablePointer<Float>, start: Int, length: Int, h: Int, shape: HeadShape,
+                                 workspace: UnsafeMutablePointer<Float>) {
+        let d = shape.d, heads = shape.heads, tile = shape.tile, keyTile = shape.keyTile, rowStride = shape.rowStride
+        let outStride = heads * d, strip = min(diagonalStrip, tile), ld = tileStride(keyTile), scale = shape.scale
+        var carver = WorkspaceCarver(workspace)
+        let p = carver.floats(2 * tile * ld), dp = p + tile * ld
+        let b = BF16HeadBuffers(&carver, longest: shape.longest, d: d, tile: tile, keyTile: keyTile, backward: true)
+        let tokenPanel = b.tokenPanel(length), lp = b.pairedLength
+        let base = start * rowStride + h * d, outBase = start * outStride + h * d
+        dd_bf16_convert_rows(q + base, rowStride, length, d, d, b.q, d)
+        dd_bf16_pack_a(q + base, 1, rowStride, d, d, length, lp, b.qT)
+        dd_bf16_convert_rows(dout + outBase, outStride, length, d, d, b.dout, d)
+        dd_bf16_pack_a(dout + outBase, 1, outStride, d, d, length, lp, b.doutT)
+        dd_bf16_pack_b(k + base, d, length, 1, rowStride, b.kOverD)
+        dd_bf16_pack_b(k + base, length, d, rowStride, 1, b.kOverTokens)
+        dd_bf16_pack_b(v + base, d, length, 1, rowStride, b.vOverD)
+        Vector.zero(b.dq, count: length * d)
+        Vector.zero(b.dkT, count: d * length)
+        Vector.zero(b.dvT, count: d * length)
+        let lseHead = lse + start * heads + h, deltaHead = delta + start * heads + h
+        AttentionSchedule.backward(length: length, tile: tile, keyTile: keyTile, strip: strip) { r0, rows, c0, cols in
+            let kd = b.kOverD + (c0 / 16) * b.dPanel, vd = b.vOverD + (c0 / 16) * b.dPanel
+            dd_bf16_tile_product(rows, cols, d, scale, b.q + r0 * d, d, kd, b.dPanel, p, ld, 0)
+            dd_bf16_tile_product(rows, cols, d, 1, b.dout + r0 * d, d, vd, b.dPanel, dp, ld, 0)
+            probabilityAndScoreGradientTile(s: p, dp: dp, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0,
+                                            lse: lseHead + r0 * heads, delta: deltaHead + r0 * heads, stride: heads)
+            let pairedRows = (rows + 1) / 2 * 2, pairedCols = (cols + 1) / 2 * 2
+            let pairPanel = 16 * ((rows + 31) / 32 * 32)  // panel stride of a tile packed over its rows
+            // dVᵀ[:, keys] += dOᵀ[:, rows]·P, P paired over rows.
+            dd_bf16_pack_b(p, rows, cols, ld, 1, b.tilePairs)
+            dd_bf16_tile_product(d, cols, pairedRows, 1, b.doutT + r0, lp, b.tilePairs, pairPanel,
+                                 b.dvT + c0, length, 1)
+            // dQ[rows] += scale·dS·K, dS as bf16 rows.
+            dd_bf16_convert_rows(dp, ld, rows, cols, pairedCols, b.tileRows, b.tileRowStride)
+            dd_bf16_tile_product(rows, d, pairedCols, scale, b.tileRows, b.tileRowStride,
+                                 b.kOverTokens + c0 * 16, tokenPanel, b.dq + r0 * d, d, 1)
+            // dKᵀ[:, keys] += scale·Qᵀ[:, rows]·dS, dS paired over rows.
+            dd_bf16_pack_b(dp, rows, cols, ld, 1, b.tilePairs)
+            dd_bf16_tile_product(d, cols, pairedRows, scale, b.qT + r0, lp, b.tilePairs, pairPanel,
+                                 b.dkT + c0, length, 1)
         }
+        copyRows(b.dq, stride: d, rows: length, width: d, into: dq + base, stride: rowStride)
+        transposeInto(b.dkT, rows: d, cols: length, dk + base, stride: rowStride)
+        transposeInto(b.dvT, rows: d, cols: length, dv + base, stride: rowStride)
     }
 
     /// dst[c·stride + r] = src[r·cols + c]: a [rows, cols] accumulator back to token rows.

@@ -56,30 +56,48 @@ public enum CrossEntropy {
     public static func forwardBackward(logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, tokens: Int,
                                        vocab: Int, zLoss: Float, dlogits: UnsafeMutablePointer<Float>,
                                        lossPerToken: UnsafeMutablePointer<Float>? = nil,
-                                       scale: Float = 1) throws -> (sum: Double, count: Int) {
+                                       scale: Float = 1, pool: WorkerPool = .serial) throws -> (sum: Double, count: Int) {
         try validate(targets, tokens, vocab)
+        // Rows on the pool, each row's loss term kept; the terms are then summed in token order.
+        var terms = [Double](repeating: 0, count: tokens)
+        terms.withUnsafeMutableBufferPointer { terms in
+            let terms = terms.baseAddress!
+            pool.ranges(count: tokens) { rows in
+                for t in rows {
+                    terms[t] = forwardBackwardRow(logits + t * vocab, target: Int(targets[t]), vocab: vocab, zLoss: zLoss,
+                                                  drow: dlogits + t * vocab, lossPerToken: lossPerToken.map { $0 + t },
+                                                  scale: scale)
+                }
+            }
+        }
         var sum = 0.0
         var count = 0
-        for t in 0..<tokens {
-            let target = Int(targets[t])
-            let row = logits + t * vocab, drow = dlogits + t * vocab
-            if target < 0 { drow.update(repeating: 0, count: vocab); lossPerToken?[t] = 0; continue }
-            let xt = row[target]  // read before the row may be overwritten in place
-            let m = rowMax(row, vocab)
-            var acc = SIMD8<Float>()
-            var j = 0
-            while j + 8 <= vocab { let e = vexp(load8(row + j) - m); store8(e, drow + j); acc += e; j += 8 }
-            var s = acc.sum()
-            while j < vocab { let e = sexp(row[j] - m); drow[j] = e; s += e; j += 1 }
-            let lse = m + logf(s)
-            let ce = Double(lse) - Double(xt)
-            sum += ce + Double(zLoss) * Double(lse) * Double(lse)
+        for t in 0..<tokens where targets[t] >= 0 {
+            sum += terms[t]
             count += 1
-            lossPerToken?[t] = Float(ce)
-            Vector.scale(drow, count: vocab, by: scale * (1 + 2 * zLoss * lse) / s)
-            drow[target] -= scale
         }
         return (sum, count)
+    }
+
+    /// One row of `forwardBackward`: writes the row's gradient, returns its loss term ce + zLoss·lse² (0 untargeted).
+    @inline(__always)
+    static func forwardBackwardRow(_ row: UnsafePointer<Float>, target: Int, vocab: Int, zLoss: Float,
+                                   drow: UnsafeMutablePointer<Float>, lossPerToken: UnsafeMutablePointer<Float>?,
+                                   scale: Float) -> Double {
+        if target < 0 { drow.update(repeating: 0, count: vocab); lossPerToken?.pointee = 0; return 0 }
+        let xt = row[target]  // read before the row may be overwritten in place
+        let m = rowMax(row, vocab)
+        var acc = SIMD8<Float>()
+        var j = 0
+        while j + 8 <= vocab { let e = vexp(load8(row + j) - m); store8(e, drow + j); acc += e; j += 8 }
+        var s = acc.sum()
+        while j < vocab { let e = sexp(row[j] - m); drow[j] = e; s += e; j += 1 }
+        let lse = m + logf(s)
+        let ce = Double(lse) - Double(xt)
+        lossPerToken?.pointee = Float(ce)
+        Vector.scale(drow, count: vocab, by: scale * (1 + 2 * zLoss * lse) / s)
+        drow[target] -= scale
+        return ce + Double(zLoss) * Double(lse) * Double(lse)
     }
 
     /// Largest element of a row.

@@ -6,19 +6,24 @@ import Support
 public enum Embedding {
     /// Gathers one table row per token; throws when an id is outside [0, vocab).
     public static func forward(ids: UnsafePointer<Int32>, table: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                               tokens: Int, vocab: Int, width: Int) throws {
+                               tokens: Int, vocab: Int, width: Int, pool: WorkerPool = .serial) throws {
         try validate(ids, tokens, vocab)
-        for t in 0..<tokens {
-            (out + t * width).update(from: table + Int(ids[t]) * width, count: width)
+        pool.ranges(count: tokens) { rows in
+            for t in rows { (out + t * width).update(from: table + Int(ids[t]) * width, count: width) }
         }
     }
 
     /// dtable[ids[t]] += dout[t] for every token (repeated ids accumulate).
     public static func backward(ids: UnsafePointer<Int32>, dout: UnsafePointer<Float>, dtable: UnsafeMutablePointer<Float>,
-                                tokens: Int, vocab: Int, width: Int) throws {
+                                tokens: Int, vocab: Int, width: Int, pool: WorkerPool = .serial) throws {
         try validate(ids, tokens, vocab)
-        for t in 0..<tokens {
-            Vector.add(dout + t * width, into: dtable + Int(ids[t]) * width, count: width)
+        // Split over columns: each worker adds its columns of every token in token order, so a row hit by several
+        // tokens is summed in the same order whatever the thread count.
+        pool.ranges(count: width, align: 16) { columns in
+            for t in 0..<tokens {
+                Vector.add(dout + t * width + columns.lowerBound, into: dtable + Int(ids[t]) * width + columns.lowerBound,
+                           count: columns.count)
+            }
         }
     }
 

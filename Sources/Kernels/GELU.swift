@@ -10,6 +10,19 @@ public enum GELU {
     @inline(__always)
     static func vtanh(_ u: SIMD8<Float>) -> SIMD8<Float> { 1 - 2 / (vexp(2 * u) + 1) }
 
+    /// `forward` split over `pool` (each element on its own).
+    public static func forward(x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count: Int, pool: WorkerPool) {
+        pool.ranges(count: count, align: 16) { r in forward(x: x + r.lowerBound, out: out + r.lowerBound, count: r.count) }
+    }
+
+    /// `backward` split over `pool` (each element on its own).
+    public static func backward(x: UnsafePointer<Float>, dout: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                                count: Int, pool: WorkerPool) {
+        pool.ranges(count: count, align: 16) { r in
+            backward(x: x + r.lowerBound, dout: dout + r.lowerBound, dx: dx + r.lowerBound, count: r.count)
+        }
+    }
+
     /// out = gelu(x).
     public static func forward(x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0

@@ -6,8 +6,8 @@ public enum LayerNorm {
     /// Normalises each row; stores its mean and 1/std (two-pass variance for accuracy).
     public static func forward(x: UnsafePointer<Float>, gain: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                                mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
-                               tokens: Int, width: Int, eps: Float) {
-        for t in 0..<tokens {
+                               tokens: Int, width: Int, eps: Float, pool: WorkerPool = .serial) {
+        pool.ranges(count: tokens) { rows in for t in rows {
             let xr = x + t * width, yr = y + t * width
             var acc = SIMD16<Float>()
             var i = 0
@@ -26,14 +26,16 @@ public enum LayerNorm {
             i = 0
             while i + 16 <= width { store16((load16(xr + i) - mu) * r * load16(gain + i), yr + i); i += 16 }
             while i < width { yr[i] = (xr[i] - mu) * r * gain[i]; i += 1 }
-        }
+        } }
     }
 
     /// dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ∘x̂)) with ĝ = dy∘g (overwrites dx); dgain += Σ_t dy∘x̂.
     public static func backward(x: UnsafePointer<Float>, gain: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                 rstd: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-                                dgain: UnsafeMutablePointer<Float>, tokens: Int, width: Int) {
-        for t in 0..<tokens {
+                                dgain: UnsafeMutablePointer<Float>, tokens: Int, width: Int, pool: WorkerPool = .serial) {
+        // The gain gradient first: dx may alias dy.
+        NormGain.accumulate(x: x, mean: mean, rstd: rstd, dy: dy, dgain: dgain, tokens: tokens, width: width, pool: pool)
+        pool.ranges(count: tokens) { rows in for t in rows {
             let xr = x + t * width, dyr = dy + t * width, dxr = dx + t * width
             let mu = mean[t], r = rstd[t]
             var accG = SIMD16<Float>(), accGX = SIMD16<Float>()
@@ -43,7 +45,6 @@ public enum LayerNorm {
                 let g = d * load16(gain + i)
                 accG += g
                 accGX = accGX.addingProduct(g, xh)
-                store16(load16(dgain + i).addingProduct(d, xh), dgain + i)
                 i += 16
             }
             var sG = accG.sum(), sGX = accGX.sum()
@@ -51,7 +52,6 @@ public enum LayerNorm {
                 let xh = (xr[i] - mu) * r, g = dyr[i] * gain[i]
                 sG += g
                 sGX += g * xh
-                dgain[i] += dyr[i] * xh
                 i += 1
             }
             let mG = sG / Float(width), mGX = sGX / Float(width)
@@ -62,6 +62,6 @@ public enum LayerNorm {
                 i += 16
             }
             while i < width { dxr[i] = r * (dyr[i] * gain[i] - mG - (xr[i] - mu) * r * mGX); i += 1 }
-        }
+        } }
     }
 }

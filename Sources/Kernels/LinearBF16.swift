@@ -37,35 +37,38 @@ extension Linear {
 
     /// y = x·Wᵀ (or y += x·Wᵀ with `accumulate`).
     public static func forward(x: UnsafePointer<Float>, w: BF16Weight, y: UnsafeMutablePointer<Float>, tokens: Int,
-                               accumulate: Bool = false, kernel: BF16Kernel) {
+                               accumulate: Bool = false, kernel: BF16Kernel,
+                               pool: WorkerPool = .serial) {
         BF16Gemm.gemm(kernel, m: tokens, n: w.outFeatures, k: w.inFeatures, a: x, aRow: w.inFeatures, aDepth: 1,
-                      packed: w.transposed.storage.baseAddress!, c: y, ldc: w.outFeatures, accumulate: accumulate)
+                      packed: w.transposed.storage.baseAddress!, c: y, ldc: w.outFeatures, accumulate: accumulate,
+                      pool: pool)
     }
 
     /// dx = dy·W (overwritten, or added with `accumulateDx`; skipped when nil) and dW += dyᵀ·x, x packed slice by
     /// slice into `scratch` (`bf16ScratchCount`).
     public static func backward(x: UnsafePointer<Float>, w: BF16Weight, dy: UnsafePointer<Float>,
                                 dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, tokens: Int,
-                                accumulateDx: Bool = false, kernel: BF16Kernel, scratch: UnsafeMutablePointer<UInt16>) {
+                                accumulateDx: Bool = false, kernel: BF16Kernel, scratch: UnsafeMutablePointer<UInt16>,
+                                pool: WorkerPool = .serial) {
         let inF = w.inFeatures, outF = w.outFeatures
         if let dx {
             BF16Gemm.gemm(kernel, m: tokens, n: inF, k: outF, a: dy, aRow: outF, aDepth: 1,
-                          packed: w.direct.storage.baseAddress!, c: dx, ldc: inF, accumulate: accumulateDx)
+                          packed: w.direct.storage.baseAddress!, c: dx, ldc: inF, accumulate: accumulateDx, pool: pool)
         }
         weightGradient(x: x, dy: dy, dw: dw, tokens: tokens, inFeatures: inF, outFeatures: outF, kernel: kernel,
-                       scratch: scratch)
+                       scratch: scratch, pool: pool)
     }
 
     /// dW [out, in] += dyᵀ·x over `tokens` rows: A = dyᵀ (read transposed), B = x packed per slice of tokens.
     public static func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>,
                                       tokens: Int, inFeatures inF: Int, outFeatures outF: Int, kernel: BF16Kernel,
-                                      scratch: UnsafeMutablePointer<UInt16>) {
+                                      scratch: UnsafeMutablePointer<UInt16>, pool: WorkerPool = .serial) {
         var t0 = 0
         while t0 < tokens {
             let slice = min(weightGradientSlice, tokens - t0)
             BF16Gemm.pack(x + t0 * inF, k: slice, n: inF, kStride: inF, nStride: 1, into: scratch)
             BF16Gemm.gemm(kernel, m: outF, n: inF, k: slice, a: dy + t0 * outF, aRow: 1, aDepth: outF,
-                          packed: scratch, c: dw, ldc: inF, accumulate: true)
+                          packed: scratch, c: dw, ldc: inF, accumulate: true, pool: pool)
             t0 += slice
         }
     }

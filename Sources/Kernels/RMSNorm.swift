@@ -5,8 +5,9 @@
 public enum RMSNorm {
     /// Normalises each of the `tokens` rows of width `width`; stores 1/rms per row in rstd.
     public static func forward(x: UnsafePointer<Float>, gain: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                               rstd: UnsafeMutablePointer<Float>, tokens: Int, width: Int, eps: Float) {
-        for t in 0..<tokens {
+                               rstd: UnsafeMutablePointer<Float>, tokens: Int, width: Int, eps: Float,
+                               pool: WorkerPool = .serial) {
+        pool.ranges(count: tokens) { rows in for t in rows {
             let xr = x + t * width, yr = y + t * width
             var acc = SIMD16<Float>()
             var i = 0
@@ -18,40 +19,37 @@ public enum RMSNorm {
             i = 0
             while i + 16 <= width { store16(load16(xr + i) * r * load16(gain + i), yr + i); i += 16 }
             while i < width { yr[i] = xr[i] * r * gain[i]; i += 1 }
-        }
+        } }
     }
 
-    /// dx = rstd·(dy∘g − x̂·mean(dy∘g∘x̂)) with x̂ = x·rstd (overwrites dx); dgain += Σ_t dy∘x̂.
+    /// dx = rstd·(dy∘g − x̂·mean(dy∘g∘x̂)) with x̂ = x·rstd (overwrites dx); dgain += Σ_t dy∘x̂. The gain
+    /// gradient runs on `pool` over column ranges (each sums its columns over t in order), then dx over rows.
     public static func backward(x: UnsafePointer<Float>, gain: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-                                dgain: UnsafeMutablePointer<Float>, tokens: Int, width: Int) {
-        for t in 0..<tokens {
-            let xr = x + t * width, dyr = dy + t * width, dxr = dx + t * width
-            let r = rstd[t]
-            // mean(dy∘g∘x̂) and the gain gradient in one pass over the row.
-            var acc = SIMD16<Float>()
-            var i = 0
-            while i + 16 <= width {
-                let xh = load16(xr + i) * r, d = load16(dyr + i)
-                acc = acc.addingProduct(d * load16(gain + i), xh)
-                store16(load16(dgain + i).addingProduct(d, xh), dgain + i)
-                i += 16
+                                dgain: UnsafeMutablePointer<Float>, tokens: Int, width: Int, pool: WorkerPool = .serial) {
+        // The gain gradient first: dx may alias dy.
+        NormGain.accumulate(x: x, mean: nil, rstd: rstd, dy: dy, dgain: dgain, tokens: tokens, width: width, pool: pool)
+        pool.ranges(count: tokens) { rows in
+            for t in rows {
+                let xr = x + t * width, dyr = dy + t * width, dxr = dx + t * width
+                let r = rstd[t]
+                var acc = SIMD16<Float>()
+                var i = 0
+                while i + 16 <= width {
+                    acc = acc.addingProduct(load16(dyr + i) * load16(gain + i), load16(xr + i) * r)
+                    i += 16
+                }
+                var dot = acc.sum()
+                while i < width { dot += dyr[i] * gain[i] * (xr[i] * r); i += 1 }
+                let c = dot / Float(width)
+                i = 0
+                while i + 16 <= width {
+                    let xh = load16(xr + i) * r
+                    store16(r * (load16(dyr + i) * load16(gain + i) - xh * c), dxr + i)
+                    i += 16
+                }
+                while i < width { dxr[i] = r * (dyr[i] * gain[i] - xr[i] * r * c); i += 1 }
             }
-            var dot = acc.sum()
-            while i < width {
-                let xh = xr[i] * r
-                dot += dyr[i] * gain[i] * xh
-                dgain[i] += dyr[i] * xh
-                i += 1
-            }
-            let c = dot / Float(width)
-            i = 0
-            while i + 16 <= width {
-                let xh = load16(xr + i) * r
-                store16(r * (load16(dyr + i) * load16(gain + i) - xh * c), dxr + i)
-                i += 16
-            }
-            while i < width { dxr[i] = r * (dyr[i] * gain[i] - xr[i] * r * c); i += 1 }
         }
     }
 }

@@ -15,15 +15,21 @@ public enum RoPE {
     /// base, cos/sin come from it for positions it covers (much cheaper than computing them per call).
     public static func forward(x: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>,
                                tokens: Int, heads: Int, headDim: Int, base: Float, table: RoPETable? = nil,
-                               rowStride: Int? = nil) {
-        rotate(x, positions, tokens, heads, headDim, base, table, rowStride ?? heads * headDim, inverse: false)
+                               rowStride: Int? = nil, pool: WorkerPool = .serial) {
+        pool.ranges(count: tokens) { rows in
+            rotate(x + rows.lowerBound * (rowStride ?? heads * headDim), positions + rows.lowerBound, rows.count, heads,
+                   headDim, base, table, rowStride ?? heads * headDim, inverse: false)
+        }
     }
 
     /// Back-propagates through `forward`: the rotation is orthogonal, so the gradient is rotated back (in place).
     public static func backward(dx: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>,
                                 tokens: Int, heads: Int, headDim: Int, base: Float, table: RoPETable? = nil,
-                                rowStride: Int? = nil) {
-        rotate(dx, positions, tokens, heads, headDim, base, table, rowStride ?? heads * headDim, inverse: true)
+                                rowStride: Int? = nil, pool: WorkerPool = .serial) {
+        pool.ranges(count: tokens) { rows in
+            rotate(dx + rows.lowerBound * (rowStride ?? heads * headDim), positions + rows.lowerBound, rows.count, heads,
+                   headDim, base, table, rowStride ?? heads * headDim, inverse: true)
+        }
     }
 
     /// Applies R(pos) (or R(pos)ᵀ when `inverse`) to every head of every token.

@@ -7,19 +7,25 @@
 /// matmul instead of two (forward and backward).
 public enum SwiGLU {
     /// out[t] = silu(gateUp[t, 0..<F]) ∘ gateUp[t, F..<2F] for each of `tokens` rows; out is [T, F].
-    public static func forwardRows(gateUp: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, hidden: Int) {
-        for t in 0..<tokens {
-            let row = gateUp + t * 2 * hidden
-            forward(gate: row, up: row + hidden, out: out + t * hidden, count: hidden)
+    public static func forwardRows(gateUp: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, hidden: Int,
+                                   pool: WorkerPool = .serial) {
+        pool.ranges(count: tokens) { rows in
+            for t in rows {
+                let row = gateUp + t * 2 * hidden
+                forward(gate: row, up: row + hidden, out: out + t * hidden, count: hidden)
+            }
         }
     }
 
     /// Backward of `forwardRows`: dgateUp [T, 2F] (overwritten) holds dgate | dup per row; dout is [T, F].
     public static func backwardRows(gateUp: UnsafePointer<Float>, dout: UnsafePointer<Float>,
-                                    dgateUp: UnsafeMutablePointer<Float>, tokens: Int, hidden: Int) {
-        for t in 0..<tokens {
-            let row = gateUp + t * 2 * hidden, drow = dgateUp + t * 2 * hidden
-            backward(gate: row, up: row + hidden, dout: dout + t * hidden, dgate: drow, dup: drow + hidden, count: hidden)
+                                    dgateUp: UnsafeMutablePointer<Float>, tokens: Int, hidden: Int,
+                                    pool: WorkerPool = .serial) {
+        pool.ranges(count: tokens) { rows in
+            for t in rows {
+                let row = gateUp + t * 2 * hidden, drow = dgateUp + t * 2 * hidden
+                backward(gate: row, up: row + hidden, dout: dout + t * hidden, dgate: drow, dup: drow + hidden, count: hidden)
+            }
         }
     }
 

@@ -9,27 +9,39 @@ public enum Vector {
     /// Σ x² accumulated in Double (blocks of 1024 in Float SIMD lanes, then Double), for global-norm clipping.
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
         var total = 0.0
+        let whole = count / 16 * 16
         var i = 0
-        // A block's partial sum lives in 32 Float lanes (≤ 32 terms each), so the Float error stays ~1e-6
-        // relative per block while the cross-block sum over millions of elements is exact enough in Double.
-        while i + 16 <= count {
-            let end = min(count, i + 1024)
-            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-            while i + 32 <= end {
-                let u = load16(x + i), w = load16(x + i + 16)
-                a0 = a0.addingProduct(u, u)
-                a1 = a1.addingProduct(w, w)
-                i += 32
-            }
-            while i + 16 <= end {
-                let u = load16(x + i)
-                a0 = a0.addingProduct(u, u)
-                i += 16
-            }
-            total += Double((a0 + a1).sum())
+        while i < whole {
+            let n = min(sumBlock, whole - i)
+            total += Double(blockSumOfSquares(x + i, count: n))
+            i += n
         }
         while i < count { total += Double(x[i]) * Double(x[i]); i += 1 }
         return total
+    }
+
+    /// Elements per Float partial sum of `sumOfSquares`.
+    static let sumBlock = 1024
+
+    /// Σ x² of one block (`count` a multiple of 16, at most `sumBlock`) in 32 Float lanes (≤ 32 terms each), so the
+    /// Float error stays ~1e-6 relative per block while the cross-block sum over millions of elements is exact
+    /// enough in Double.
+    @inline(__always)
+    static func blockSumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
+        var i = 0
+        while i + 32 <= count {
+            let u = load16(x + i), w = load16(x + i + 16)
+            a0 = a0.addingProduct(u, u)
+            a1 = a1.addingProduct(w, w)
+            i += 32
+        }
+        while i + 16 <= count {
+            let u = load16(x + i)
+            a0 = a0.addingProduct(u, u)
+            i += 16
+        }
+        return (a0 + a1).sum()
     }
 
     /// Σ x·y accumulated in Double per block (same scheme as `sumOfSquares`).

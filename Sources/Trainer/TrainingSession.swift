@@ -87,7 +87,10 @@ public final class TrainingSession {
         let maxSequence = (planner.activeLayouts + evalLayouts).map { store.manifest.layouts[$0].trainedLength }.max() ?? 1
         let stepTokens = config.curriculum.tokensPerStep
         let perRank = comm.size == 1 ? stepTokens : min(stepTokens, 2 * ((stepTokens + comm.size - 1) / comm.size) + maxSequence)
-        model = try Model(config: modelConfig, maxTokens: max(perRank, maxSequence) + maxSequence, seed: UInt64(config.run.seed))
+        // The rank's worker pool: train.threads threads pinned to the rank's cores (launch/run binds them).
+        let pool = WorkerPool(threads: config.run.threads, pin: true)
+        model = try Model(config: modelConfig, maxTokens: max(perRank, maxSequence) + maxSequence, seed: UInt64(config.run.seed),
+                          pool: pool)
         let (precision, why) = try PrecisionChoice.resolve(config.run.precision, comm: comm)
         try model.setPrecision(precision)
         Log.info("precision \(precision.rawValue) (\(why)); CPU \(CPUFeatures.current.model), kernel level \(KernelDispatch.level.name)")
@@ -320,19 +323,19 @@ public final class TrainingSession {
     private func applyUpdate(tokenCount: Int, lr: Double) throws -> Double {
         let scale = 1 / Float(max(1, tokenCount))
         if let optimizer {
-            Vector.scale(model.grads.baseAddress!, count: model.grads.count, by: scale)
-            let norm = clipGradients(model.grads, maxNorm: config.optim.clip)
-            try optimizer.step(params: model.params, grads: model.grads, lr: Float(lr))
+            Vector.scale(model.grads.baseAddress!, count: model.grads.count, by: scale, pool: model.pool)
+            let norm = clipGradients(model.grads, maxNorm: config.optim.clip, pool: model.pool)
+            try optimizer.step(params: model.params, grads: model.grads, lr: Float(lr), pool: model.pool)
             return norm
         }
         let sharded = sharded!
         let g = model.grads.baseAddress! + sharded.shard.lowerBound
-        Vector.scale(g, count: sharded.shard.count, by: scale)
-        var squares = [Vector.sumOfSquares(g, count: sharded.shard.count)]
+        Vector.scale(g, count: sharded.shard.count, by: scale, pool: model.pool)
+        var squares = [Vector.sumOfSquares(g, count: sharded.shard.count, pool: model.pool)]
         try comm.allreduce(&squares, op: .sum)
         let norm = squares[0].squareRoot()
         if config.optim.clip > 0, norm > config.optim.clip {
-            Vector.scale(g, count: sharded.shard.count, by: Float(config.optim.clip / norm))
+            Vector.scale(g, count: sharded.shard.count, by: Float(config.optim.clip / norm), pool: model.pool)
         }
         try sharded.step(params: model.params.baseAddress!, grads: model.grads.baseAddress!, lr: Float(lr), gradScale: 1)
         // Every rank's updated shard, gathered in place into the full parameter buffer.

@@ -42,13 +42,14 @@ struct ActivationArena {
     /// Total floats held.
     var floatCount: Int { storage.count }
 
-    init(config c: ModelConfig, maxTokens: Int) {
+    /// Sized for `maxTokens` and, for attention's per-worker workspaces, a pool of `workers` threads.
+    init(config c: ModelConfig, maxTokens: Int, workers: Int = 1) {
         let T = max(1, maxTokens), C = c.dim, F = c.hidden, H = c.heads, L = c.layers, V = c.vocab
         // At least 8 M floats (32 MiB) of logits per chunk, and at least 512 tokens: every chunk's three sgemms stream
         // (and pack) the whole [V, C] weight, so a large vocabulary needs tall chunks. Measured for GPT-2 (V 50257,
         // C 768, one thread): lm_head forward+backward at 0.86 of sgemm with 166-token chunks, 0.96 with 512.
         headChunk = max(1, min(T, max(512, (8 << 20) / V)))
-        let workspace = Attention.workspaceFloats(maxTokens: T, heads: H, headDim: c.headDim)
+        let workspace = Attention.workspaceFloats(maxTokens: T, heads: H, headDim: c.headDim, workers: workers)
         let mlpIn = T * F * (c.mlp == .swiglu ? 2 : 1)
         var sizes: [Int] = []
         for _ in 0..<L {

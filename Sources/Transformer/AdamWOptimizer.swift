@@ -45,13 +45,14 @@ public final class AdamWOptimizer {
     /// One optimizer step over `range` of the flat buffers (the whole buffer by default); counts as one update.
     /// `gradScale` multiplies the gradients on the fly (e.g. 1/token count).
     public func step(params: UnsafeMutableBufferPointer<Float>, grads: UnsafeMutableBufferPointer<Float>, lr: Float,
-                     range: Range<Int>? = nil, gradScale: Float = 1) throws {
-        try step(params: params, grads: grads, lr: lr, ranges: [range ?? 0..<layout.count], gradScale: gradScale)
+                     range: Range<Int>? = nil, gradScale: Float = 1, pool: WorkerPool = .serial) throws {
+        try step(params: params, grads: grads, lr: lr, ranges: [range ?? 0..<layout.count], gradScale: gradScale, pool: pool)
     }
 
-    /// One optimizer step over several disjoint ranges at once (still one update for bias correction).
+    /// One optimizer step over several disjoint ranges at once (still one update for bias correction). Each
+    /// tensor's piece is split over `pool` in multiples of 16 elements (every element updates on its own).
     public func step(params: UnsafeMutableBufferPointer<Float>, grads: UnsafeMutableBufferPointer<Float>, lr: Float,
-                     ranges: [Range<Int>], gradScale: Float = 1) throws {
+                     ranges: [Range<Int>], gradScale: Float = 1, pool: WorkerPool = .serial) throws {
         guard params.count == layout.count, grads.count == layout.count else {
             throw DDError("AdamWOptimizer: buffers of \(params.count)/\(grads.count) floats, layout has \(layout.count) (fix: pass the model's params and grads)")
         }
@@ -65,9 +66,17 @@ public final class AdamWOptimizer {
                 let lo = max(r.lowerBound, t.offset), hi = min(r.upperBound, t.offset + t.count)
                 guard lo < hi else { continue }
                 let decay = (t.decays || !config.excludeNormsAndEmbeddings) ? config.weightDecay : 0
-                try AdamW.update(params: params.baseAddress! + lo, grads: grads.baseAddress! + lo, m: m.baseAddress! + lo,
-                                 v: v.baseAddress! + lo, count: hi - lo, lr: lr, beta1: config.beta1, beta2: config.beta2,
-                                 eps: config.eps, weightDecay: decay, step: step, gradScale: gradScale)
+                var failure: Error?
+                pool.ranges(count: hi - lo, align: 16) { piece in
+                    let at = lo + piece.lowerBound
+                    do {
+                        try AdamW.update(params: params.baseAddress! + at, grads: grads.baseAddress! + at,
+                                         m: m.baseAddress! + at, v: v.baseAddress! + at, count: piece.count, lr: lr,
+                                         beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: decay,
+                                         step: step, gradScale: gradScale)
+                    } catch { failure = error }
+                }
+                if let failure { throw failure }
             }
         }
         stepCount = step
@@ -77,10 +86,10 @@ public final class AdamWOptimizer {
 /// Scales `grads` so their global L2 norm is at most `maxNorm` (no change when already below); returns the norm
 /// before clipping. With data parallelism call it on the summed, averaged gradient so every rank agrees.
 @discardableResult
-public func clipGradients(_ grads: UnsafeMutableBufferPointer<Float>, maxNorm: Double) -> Double {
-    let norm = Vector.sumOfSquares(grads.baseAddress!, count: grads.count).squareRoot()
+public func clipGradients(_ grads: UnsafeMutableBufferPointer<Float>, maxNorm: Double, pool: WorkerPool = .serial) -> Double {
+    let norm = Vector.sumOfSquares(grads.baseAddress!, count: grads.count, pool: pool).squareRoot()
     if maxNorm > 0, norm > maxNorm, norm.isFinite {
-        Vector.scale(grads.baseAddress!, count: grads.count, by: Float(maxNorm / (norm + 1e-6)))
+        Vector.scale(grads.baseAddress!, count: grads.count, by: Float(maxNorm / (norm + 1e-6)), pool: pool)
     }
     return norm
 }

@@ -38,16 +38,20 @@ public final class Model {
     /// bf16 mode: the kernel and the weight-gradient products' packing scratch.
     var bf16Kernel: BF16Kernel = .avx512
     var bf16Scratch: UnsafeMutableBufferPointer<UInt16>?
+    /// The rank's worker pool: every kernel of forward and backward splits its work over it.
+    public let pool: WorkerPool
 
     /// Builds the model with seeded parameters: normal(0, init_std) matrices and embedding, residual output projections
-    /// (wo, w_down / w_proj) scaled by 1/sqrt(2·layers) as in GPT-2, norm gains 1.
-    public init(config: ModelConfig, maxTokens: Int, seed: UInt64) throws {
+    /// (wo, w_down / w_proj) scaled by 1/sqrt(2·layers) as in GPT-2, norm gains 1. The kernels run on `pool`
+    /// (attention's per-worker workspaces are sized for its threads); results do not depend on its size.
+    public init(config: ModelConfig, maxTokens: Int, seed: UInt64, pool: WorkerPool = .serial) throws {
         try config.validate()
         guard maxTokens >= 1 else {
             throw DDError("Model: maxTokens \(maxTokens) must be at least 1 (fix: pass the largest step's token count)")
         }
         self.config = config
         self.maxTokens = maxTokens
+        self.pool = pool
         layout = ParameterLayout(config: config)
         offsets = Offsets(layout: layout, config: config)
         linears = LinearWeights(offsets: offsets, config: config)
@@ -60,7 +64,7 @@ public final class Model {
         ids.initialize(repeating: 0); targetIds.initialize(repeating: -1); positions.initialize(repeating: 0)
         segmentStarts = [0]
         segmentStarts.reserveCapacity(maxTokens + 1)
-        arena = ActivationArena(config: config, maxTokens: maxTokens)
+        arena = ActivationArena(config: config, maxTokens: maxTokens, workers: pool.threads)
         ropeTable = RoPETable(headDim: config.headDim, base: Float(config.ropeBase), maxPositions: maxTokens)
         initialize(seed: seed)
     }
@@ -100,7 +104,7 @@ public final class Model {
                                 onGradientsReady: ((Range<Int>) -> Void)? = nil) throws -> LossSum {
         try load(batch)
         let T = batch.count
-        Vector.zero(grads.baseAddress!, count: grads.count)
+        Vector.zero(grads.baseAddress!, count: grads.count, pool: pool)
         guard T > 0 else {
             // An empty share still reports every range, so collectives stay in step across ranks.
             onGradientsReady?(layout.head)
@@ -116,7 +120,7 @@ public final class Model {
             onGradientsReady?(layout.layerRanges[l])
         }
         try Embedding.backward(ids: ids.baseAddress!, dout: arena.dRes, dtable: grads.baseAddress! + layout.embedding.lowerBound,
-                               tokens: T, vocab: config.vocab, width: config.dim)
+                               tokens: T, vocab: config.vocab, width: config.dim, pool: pool)
         onGradientsReady?(layout.embedding)
         return loss
     }

@@ -8,9 +8,11 @@ extension Model {
                       dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, dgain: UnsafeMutablePointer<Float>, tokens: Int) {
         switch config.norm {
         case .rmsnorm:
-            RMSNorm.backward(x: x, gain: gain, rstd: rstd, dy: dy, dx: dx, dgain: dgain, tokens: tokens, width: config.dim)
+            RMSNorm.backward(x: x, gain: gain, rstd: rstd, dy: dy, dx: dx, dgain: dgain, tokens: tokens, width: config.dim,
+                             pool: pool)
         case .layernorm:
-            LayerNorm.backward(x: x, gain: gain, mean: mean, rstd: rstd, dy: dy, dx: dx, dgain: dgain, tokens: tokens, width: config.dim)
+            LayerNorm.backward(x: x, gain: gain, mean: mean, rstd: rstd, dy: dy, dx: dx, dgain: dgain, tokens: tokens, width: config.dim,
+                             pool: pool)
         }
     }
 
@@ -22,7 +24,7 @@ extension Model {
             let targets = targetIds.baseAddress! + start
             // The fused sweep turns the chunk's logits into their gradient in place.
             let r = try CrossEntropy.forwardBackward(logits: arena.logits, targets: targets, tokens: n, vocab: V, zLoss: zLoss,
-                                                     dlogits: arena.logits)
+                                                     dlogits: arena.logits, pool: pool)
             total.sum += r.sum
             total.count += r.count
             linearBackward(linears.head, x: arena.xnFinal + start * C, dy: arena.logits, dx: arena.dTmp + start * C, tokens: n)
@@ -43,13 +45,14 @@ extension Model {
         activation(layer: a, tokens: T)
         linearBackward(w.down, x: arena.act, dy: dRes, dx: arena.dAct, tokens: T)
         switch config.mlp {
-        case .swiglu: SwiGLU.backwardRows(gateUp: a.mlpIn, dout: arena.dAct, dgateUp: arena.dMlpIn, tokens: T, hidden: F)
-        case .gelu: GELU.backward(x: a.mlpIn, dout: arena.dAct, dx: arena.dMlpIn, count: T * F)
+        case .swiglu: SwiGLU.backwardRows(gateUp: a.mlpIn, dout: arena.dAct, dgateUp: arena.dMlpIn, tokens: T, hidden: F,
+                                         pool: pool)
+        case .gelu: GELU.backward(x: a.mlpIn, dout: arena.dAct, dx: arena.dMlpIn, count: T * F, pool: pool)
         }
         // One matmul pair through the stacked [w_gate; w_up] (or w_fc): dx over k = 2F, dW for both blocks at once.
         linearBackward(w.up, x: xn, dy: arena.dMlpIn, dx: dTmp, tokens: T)
         normBackward(x: a.h, gain: p(o.mlpNorm), mean: a.mean2, rstd: a.rstd2, dy: dTmp, dx: dAtt, dgain: g(o.mlpNorm), tokens: T)
-        Vector.add(dAtt, into: dRes, count: T * C)  // dRes is now d(h)
+        Vector.add(dAtt, into: dRes, count: T * C, pool: pool)  // dRes is now d(h)
 
         // Attention.
         linearBackward(w.o, x: a.att, dy: dRes, dx: dAtt, tokens: T)
@@ -58,12 +61,13 @@ extension Model {
         let v = UnsafePointer((a.qkvRaw ?? a.qkv) + 2 * C), dv = (arena.dqkvRaw ?? dqkv) + 2 * C
         try Attention.backward(q: a.qkv, k: a.qkv + C, v: v, out: a.att, dout: dAtt, lse: a.lse, dq: dqkv, dk: dqkv + C, dv: dv,
                                segmentStarts: segmentStarts, heads: H, headDim: D, scale: 1 / Float(D).squareRoot(),
-                               workspace: arena.attentionWorkspace, qkvStride: C3, precision: precision)
+                               workspace: arena.attentionWorkspace, qkvStride: C3, precision: precision,
+                               pool: pool)
         let base = Float(config.ropeBase)
         RoPE.backward(dx: dqkv, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable,
-                      rowStride: C3)
+                      rowStride: C3, pool: pool)
         RoPE.backward(dx: dqkv + C, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable,
-                      rowStride: C3)
+                      rowStride: C3, pool: pool)
         var dProjection = dqkv
         if let raw = a.qkvRaw, let dRaw = arena.dqkvRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
             for t in 0..<T {
@@ -77,6 +81,6 @@ extension Model {
         normForward(x: a.x, gain: p(o.attnNorm), y: xn, mean: a.mean1, rstd: a.rstd1, tokens: T)
         linearBackward(w.qkv, x: xn, dy: dProjection, dx: dTmp, tokens: T)
         normBackward(x: a.x, gain: p(o.attnNorm), mean: a.mean1, rstd: a.rstd1, dy: dTmp, dx: dAtt, dgain: g(o.attnNorm), tokens: T)
-        Vector.add(dAtt, into: dRes, count: T * C)  // dRes is now d(x)
+        Vector.add(dAtt, into: dRes, count: T * C, pool: pool)  // dRes is now d(x)
     }
 }

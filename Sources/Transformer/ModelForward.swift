@@ -12,16 +12,16 @@ extension Model {
                      mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, tokens: Int) {
         let eps = Float(config.normEps)
         switch config.norm {
-        case .rmsnorm: RMSNorm.forward(x: x, gain: gain, y: y, rstd: rstd, tokens: tokens, width: config.dim, eps: eps)
+        case .rmsnorm: RMSNorm.forward(x: x, gain: gain, y: y, rstd: rstd, tokens: tokens, width: config.dim, eps: eps, pool: pool)
         case .layernorm:
-            LayerNorm.forward(x: x, gain: gain, y: y, mean: mean, rstd: rstd, tokens: tokens, width: config.dim, eps: eps)
+            LayerNorm.forward(x: x, gain: gain, y: y, mean: mean, rstd: rstd, tokens: tokens, width: config.dim, eps: eps, pool: pool)
         }
     }
 
     /// Fills the arena from the loaded batch up to the final norm's output.
     func forward(tokens T: Int) throws {
         try Embedding.forward(ids: ids.baseAddress!, table: p(offsets.embedding), out: arena.layers[0].x,
-                              tokens: T, vocab: config.vocab, width: config.dim)
+                              tokens: T, vocab: config.vocab, width: config.dim, pool: pool)
         for l in 0..<config.layers { try layerForward(l, tokens: T) }
         normForward(x: arena.xFinal, gain: p(offsets.finalNorm), y: arena.xnFinal, mean: arena.meanF, rstd: arena.rstdF, tokens: T)
     }
@@ -40,28 +40,28 @@ extension Model {
         if let raw = a.qkvRaw, let qRstd = a.qRstd, let kRstd = a.kRstd {
             // qk-norm: each head's D values are one row; a token's H heads are contiguous, so one call per token.
             let eps = Float(config.normEps)
-            for t in 0..<T {
+            pool.ranges(count: T) { rows in for t in rows {
                 RMSNorm.forward(x: raw + t * C3, gain: p(o.qNorm), y: a.qkv + t * C3, rstd: qRstd + t * H, tokens: H, width: D, eps: eps)
                 RMSNorm.forward(x: raw + t * C3 + C, gain: p(o.kNorm), y: a.qkv + t * C3 + C, rstd: kRstd + t * H, tokens: H,
                                 width: D, eps: eps)
-            }
+            } }
             v = UnsafePointer(raw + 2 * C)
         }
         let base = Float(config.ropeBase)
         RoPE.forward(x: a.qkv, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable,
-                     rowStride: C3)
+                     rowStride: C3, pool: pool)
         RoPE.forward(x: a.qkv + C, positions: positions.baseAddress!, tokens: T, heads: H, headDim: D, base: base, table: ropeTable,
-                     rowStride: C3)
+                     rowStride: C3, pool: pool)
         try Attention.forward(q: a.qkv, k: a.qkv + C, v: v, out: a.att, lse: a.lse, segmentStarts: segmentStarts, heads: H,
                               headDim: D, scale: 1 / Float(D).squareRoot(), workspace: arena.attentionWorkspace, qkvStride: C3,
-                              precision: precision)
-        Vector.copy(from: a.x, to: a.h, count: T * C)
+                              precision: precision, pool: pool)
+        Vector.copy(from: a.x, to: a.h, count: T * C, pool: pool)
         linearForward(w.o, x: a.att, y: a.h, tokens: T, accumulate: true)
         normForward(x: a.h, gain: p(o.mlpNorm), y: xn, mean: a.mean2, rstd: a.rstd2, tokens: T)
         // SwiGLU: w_gate and w_up are adjacent [F, C] blocks, i.e. one [2F, C] weight giving gate | up per row.
         linearForward(w.up, x: xn, y: a.mlpIn, tokens: T)
         activation(layer: a, tokens: T)
-        Vector.copy(from: a.h, to: out, count: T * C)
+        Vector.copy(from: a.h, to: out, count: T * C, pool: pool)
         linearForward(w.down, x: arena.act, y: out, tokens: T, accumulate: true)
     }
 
@@ -72,8 +72,8 @@ extension Model {
     func activation(layer a: ActivationArena.Layer, tokens T: Int) {
         let F = config.hidden
         switch config.mlp {
-        case .swiglu: SwiGLU.forwardRows(gateUp: a.mlpIn, out: arena.act, tokens: T, hidden: F)
-        case .gelu: GELU.forward(x: a.mlpIn, out: arena.act, count: T * F)
+        case .swiglu: SwiGLU.forwardRows(gateUp: a.mlpIn, out: arena.act, tokens: T, hidden: F, pool: pool)
+        case .gelu: GELU.forward(x: a.mlpIn, out: arena.act, count: T * F, pool: pool)
         }
     }
 

@@ -75,7 +75,7 @@ extension Model {
     func linearForward(_ w: LinearWeight, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, tokens: Int,
                        accumulate: Bool = false) {
         if precision == .bf16 {
-            Linear.forward(x: x, w: w.bf16!, y: y, tokens: tokens, accumulate: accumulate, kernel: bf16Kernel)
+            Linear.forward(x: x, w: w.bf16!, y: y, tokens: tokens, accumulate: accumulate, kernel: bf16Kernel, pool: pool)
         } else {
             Linear.forward(x: x, w: p(w.offset), y: y, tokens: tokens, inFeatures: w.inFeatures,
                            outFeatures: w.outFeatures, accumulate: accumulate)
@@ -88,7 +88,7 @@ extension Model {
                         tokens: Int) {
         if precision == .bf16 {
             Linear.backward(x: x, w: w.bf16!, dy: dy, dx: dx, dw: g(w.offset), tokens: tokens, kernel: bf16Kernel,
-                            scratch: bf16Scratch!.baseAddress!)
+                            scratch: bf16Scratch!.baseAddress!, pool: pool)
         } else {
             Linear.backward(x: x, w: p(w.offset), dy: dy, dx: dx, dw: g(w.offset), tokens: tokens,
                             inFeatures: w.inFeatures, outFeatures: w.outFeatures)

@@ -29,6 +29,13 @@ int dd_amx_request_permission(void);
 void dd_set_level_override(int level);
 int dd_level_override(void);
 
+/* ---- CPU affinity (affinity.c) --------------------------------------------------------------- */
+
+/** Writes up to `max` CPU numbers this process may run on (its affinity mask, ascending); returns how many. */
+int dd_affinity_cpus(int *out, int max);
+/** Pins the calling thread to `cpu`; 0 on success, -1 when refused. */
+int dd_pin_thread(int cpu);
+
 /* ---- fp32 attention tile product on AVX-512 (tile_product_avx512.c) ------------------------ */
 
 /** C[m, n] = alpha·A·B, or C += alpha·A·B with `accumulate`; C row-major with leading dimension ldc.

@@ -30,7 +30,7 @@ let benchStepPart = Subcommand(
       --tokens N        tokens per step [8192]
       --seq-len L       time only sequences of length L (with --seqs N: N of them, tokens = L·N)
       --seqs N          sequences per step with --seq-len
-      --threads N       OpenBLAS threads [1]
+      --threads N       threads per rank: the worker pool and OpenBLAS [1]
       --repeat N        timed steps per length after one warm-up step, the fastest counts; fewer once the length
                         has taken 60 s (so GPT-2 shapes time one step, the small model three) [3]
       --skip-memory     leave out the 1×8192 vs 8×1024 memory comparison
@@ -61,6 +61,8 @@ let benchStepPart = Subcommand(
     let json = args.flag("json")
     let precisions = try benchPrecisions(args.value("precision"), command: cmd)
     Matmul.setThreads(threads)
+    // The project's own kernels run on a pool of the same size (OpenBLAS runs between its jobs, never during one).
+    let pool = WorkerPool(threads: threads, pin: true)
     // The bf16 instruction's register-resident peak, measured once (for the bf16 rows' second ratio).
     let bf16Peak: Double? = precisions.contains(.bf16)
         ? KernelBench.peak(KernelDispatch.gemmBF16 == .amx ? .tdpbf16AMX : .dpbf16AVX512) : nil
@@ -76,7 +78,7 @@ let benchStepPart = Subcommand(
     var modelReports: [JSON] = []
     for name in models {
         let config = try benchModelConfig(name, overrides: args.all("set"))
-        let model = try Model(config: config, maxTokens: tokens, seed: 1)
+        let model = try Model(config: config, maxTokens: tokens, seed: 1, pool: pool)
         var rows: [JSON] = []
         var fp32TokensPerSecond: [Int: Double] = [:]
         for precision in precisions {
