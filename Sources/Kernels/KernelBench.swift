@@ -23,7 +23,7 @@ public enum KernelBench {
     /// With `fused`, q, k, v (and their gradients) are the columns of one [T, 3·H·D] tensor, as in the model.
     public static func attentionPhases(seqLen: Int, heads: Int, headDim: Int, sequences: Int = 1, repeats: Int = 3,
                                        tile: Int = Attention.defaultTile, keyTile: Int = Attention.defaultKeyTile,
-                                       fused: Bool = false)
+                                       fused: Bool = false, precision: Precision = .fp32)
         throws -> (forward: Double, backward: Double) {
         let tokens = seqLen * sequences
         let n = tokens * heads * headDim
@@ -48,11 +48,11 @@ public enum KernelBench {
             let t0 = threadSeconds()
             try Attention.forward(q: q, k: k, v: v, out: out, lse: lse, segmentStarts: starts, heads: heads,
                                   headDim: headDim, scale: scale, workspace: ws, tile: tile, keyTile: keyTile,
-                                  qkvStride: stride)
+                                  qkvStride: stride, precision: precision)
             let t1 = threadSeconds()
             try Attention.backward(q: q, k: k, v: v, out: out, dout: dout, lse: lse, dq: dq, dk: dk, dv: dv,
                                    segmentStarts: starts, heads: heads, headDim: headDim, scale: scale,
-                                   workspace: ws, tile: tile, keyTile: keyTile, qkvStride: stride)
+                                   workspace: ws, tile: tile, keyTile: keyTile, qkvStride: stride, precision: precision)
             let t2 = threadSeconds()
             best.forward = min(best.forward, t1 - t0)
             best.backward = min(best.backward, t2 - t1)

@@ -23,12 +23,13 @@ let benchAttentionPart = Subcommand(
       --head-dim N      dimension per head [64]
       --tile N          query rows per tile [\(Attention.defaultTile)]
       --key-tile N      keys per tile [\(Attention.defaultKeyTile)]
+      --precision P     fp32 or bf16 (bf16 operands, fp32 accumulation; needs AVX512-BF16) [fp32]
       --threads N       OpenBLAS threads [1]
       --repeat N        timed calls per length; the fastest counts [3]
       --json            print one JSON object instead of the table
     """,
     options: ["lengths": true, "tokens": true, "heads": true, "head-dim": true, "tile": true, "key-tile": true,
-              "threads": true, "repeat": true, "json": false]
+              "threads": true, "repeat": true, "precision": true, "json": false]
 ) { args in
     let cmd = "bench attention"
     let lengths = try args.intList("lengths", default: [64, 256, 1024, 4096], command: cmd)
@@ -42,9 +43,16 @@ let benchAttentionPart = Subcommand(
             + "--threads, --repeat) must be positive")
     }
     let json = args.flag("json")
+    let precisionName = args.value("precision") ?? "fp32"
+    guard let precision = Precision(rawValue: precisionName) else {
+        throw DDError.usage("ddtrain \(cmd): --precision takes fp32 or bf16, got '\(precisionName)'")
+    }
+    if precision == .bf16 && KernelDispatch.attentionBF16 == nil {
+        throw DDError.usage("ddtrain \(cmd): --precision bf16 needs AVX512-BF16, which this CPU (\(CPUFeatures.current.model)) lacks")
+    }
     Matmul.setThreads(threads)
     if !json {
-        print("attention, \(heads) heads × \(headDim), tiles \(tile)×\(keyTile), \(threads) thread(s); GFLOP/s executed | credited")
+        print("attention \(precision.rawValue) (\(precision == .bf16 ? KernelDispatch.attentionBF16! : KernelDispatch.attentionF32)), \(heads) heads × \(headDim), tiles \(tile)×\(keyTile), \(threads) thread(s); GFLOP/s executed | credited")
         print("seq_len".leftPadded(8) + "seqs".leftPadded(6) + "fwd s".leftPadded(9) + "bwd s".leftPadded(9) + "fwd".leftPadded(8)
               + "bwd".leftPadded(8) + "sgemm".leftPadded(8) + "ratio exec".leftPadded(12) + "ratio cred".leftPadded(12))
     }
@@ -53,7 +61,8 @@ let benchAttentionPart = Subcommand(
         let seqs = max(1, tokens / len)
         let sgemm = measureSgemm().cpu
         let t = try KernelBench.attentionPhases(seqLen: len, heads: heads, headDim: headDim, sequences: seqs,
-                                                repeats: repeats, tile: tile, keyTile: keyTile, fused: true)
+                                                repeats: repeats, tile: tile, keyTile: keyTile, fused: true,
+                                                precision: precision)
         let f = Attention.flops(segmentLengths: Array(repeating: len, count: seqs), heads: heads, headDim: headDim)
         let executed = (f.forward + f.backward) / (t.forward + t.backward)
         let credited = 3 * f.forward / (t.forward + t.backward)
@@ -78,7 +87,7 @@ let benchAttentionPart = Subcommand(
                   "sgemm_flops_per_s": .number($0.sgemmFlopsPerSecond),
                   "ratio_micro_kernel_to_sgemm": .number($0.microKernelFlopsPerSecond / $0.sgemmFlopsPerSecond)])
         }
-        printBenchJSON(JSON.object([("heads", .int(heads)), ("head_dim", .int(headDim)), ("tile", .int(tile)),
+        printBenchJSON(JSON.object([("precision", .string(precision.rawValue)), ("heads", .int(heads)), ("head_dim", .int(headDim)), ("tile", .int(tile)),
                                     ("key_tile", .int(keyTile)), ("threads", .int(threads)), ("rows", .array(rows)),
                                     ("tile_products", .array(productRows))]))
     } else {
