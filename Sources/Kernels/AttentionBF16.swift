@@ -111,10 +111,10 @@ extension Attention {
             // S = scale·Q·Kᵀ, the fp32 online softmax, then O += P·V with P rounded to bf16.
             dd_bf16_tile_product(rows, cols, d, scale, b.q + r0 * d, d, b.kOverD + (c0 / 16) * b.dPanel,
                                  b.dPanel, s, ld, 0)
-            onlineSoftmaxTile(s: s, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0, m: m + offset, l: l + offset,
-                              o: o + offset * d, d: d)
+            // The sweep also writes P rounded to bf16 rows (zero up to an even width) for the next product.
+            dd_online_softmax_tile_avx512(s, ld, rows, cols, r0, c0, m + offset, l + offset, o + offset * d, d,
+                                          b.tileRows, b.tileRowStride)
             let paired = (cols + 1) / 2 * 2
-            dd_bf16_convert_rows(s, ld, rows, cols, paired, b.tileRows, b.tileRowStride)
             dd_bf16_tile_product(rows, d, paired, 1, b.tileRows, b.tileRowStride, b.vOverTokens + c0 * 16,
                                  tokenPanel, o + offset * d, d, 1)
         }, end: { r0, br in
@@ -152,8 +152,9 @@ extension Attention {
             let kd = b.kOverD + (c0 / 16) * b.dPanel, vd = b.vOverD + (c0 / 16) * b.dPanel
             dd_bf16_tile_product(rows, cols, d, scale, b.q + r0 * d, d, kd, b.dPanel, p, ld, 0)
             dd_bf16_tile_product(rows, cols, d, 1, b.dout + r0 * d, d, vd, b.dPanel, dp, ld, 0)
-            probabilityAndScoreGradientTile(s: p, dp: dp, ld: ld, rows: rows, cols: cols, r0: r0, c0: c0,
-                                            lse: lseHead + r0 * heads, delta: deltaHead + r0 * heads, stride: heads)
+            // P and dS in place, and dS also as bf16 rows for dQ.
+            dd_probability_score_gradient_tile_avx512(p, dp, ld, rows, cols, r0, c0, lseHead + r0 * heads,
+                                                      deltaHead + r0 * heads, heads, b.tileRows, b.tileRowStride)
             let pairedRows = (rows + 1) / 2 * 2, pairedCols = (cols + 1) / 2 * 2
             let pairPanel = 16 * ((rows + 31) / 32 * 32)  // panel stride of a tile packed over its rows
             // dVᵀ[:, keys] += dOᵀ[:, rows]·P, P paired over rows.
@@ -161,7 +162,6 @@ extension Attention {
             dd_bf16_tile_product(d, cols, pairedRows, 1, b.doutT + r0, lp, b.tilePairs, pairPanel,
                                  b.dvT + c0, length, 1)
             // dQ[rows] += scale·dS·K, dS as bf16 rows.
-            dd_bf16_convert_rows(dp, ld, rows, cols, pairedCols, b.tileRows, b.tileRowStride)
             dd_bf16_tile_product(rows, d, pairedCols, scale, b.tileRows, b.tileRowStride,
                                  b.kOverTokens + c0 * 16, tokenPanel, b.dq + r0 * d, d, 1)
             // dKᵀ[:, keys] += scale·Qᵀ[:, rows]·dS, dS paired over rows.

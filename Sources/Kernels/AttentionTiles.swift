@@ -1,3 +1,5 @@
+import CKernels
+
 // Row-wise SIMD work on one attention tile, shared by Attention.forward and Attention.backward, and the copies
 // between a head's strided rows and its contiguous panel.
 //
@@ -5,6 +7,9 @@
 // segment and its column c is key c0 + c. Causality within the segment keeps columns c ≤ r0 + r − c0, so
 // each row has a valid prefix (`validPrefix`) and a masked suffix that is set to exactly 0: only tiles that
 // straddle the diagonal have a suffix at all, fully masked tiles are never visited by the callers.
+//
+// At kernel level avx512 and above both sweeps run their AVX-512 forms (softmax_tiles_avx512.c: 16 lanes, masked
+// tails, the same base-2 exponential); the Swift code below is the AVX2 form.
 //
 // The tile functions are `@inline(never)` on purpose: inlined into the large attention loops, the optimizer
 // stopped inlining `vexp` into them and called it once per 8 elements (seen in the disassembly).
@@ -23,6 +28,10 @@ func validPrefix(rowInSegment: Int, firstKey: Int, cols: Int) -> Int {
 func onlineSoftmaxTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols: Int, r0: Int, c0: Int,
                        m: UnsafeMutablePointer<Float>, l: UnsafeMutablePointer<Float>,
                        o: UnsafeMutablePointer<Float>, d: Int) {
+    if KernelDispatch.level >= .avx512 {
+        dd_online_softmax_tile_avx512(s, ld, rows, cols, r0, c0, m, l, o, d, nil, 0)
+        return
+    }
     let scaleToBase2 = SIMD8<Float>(repeating: log2e)
     for r in 0..<rows {
         let row = s + r * ld
@@ -61,6 +70,10 @@ func onlineSoftmaxTile(s: UnsafeMutablePointer<Float>, ld: Int, rows: Int, cols:
 func probabilityAndScoreGradientTile(s: UnsafeMutablePointer<Float>, dp: UnsafeMutablePointer<Float>, ld: Int,
                                      rows: Int, cols: Int, r0: Int, c0: Int, lse: UnsafePointer<Float>,
                                      delta: UnsafePointer<Float>, stride: Int) {
+    if KernelDispatch.level >= .avx512 {
+        dd_probability_score_gradient_tile_avx512(s, dp, ld, rows, cols, r0, c0, lse, delta, stride, nil, 0)
+        return
+    }
     let scaleToBase2 = SIMD8<Float>(repeating: log2e)
     for r in 0..<rows {
         let srow = s + r * ld, drow = dp + r * ld

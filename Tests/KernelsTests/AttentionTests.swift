@@ -53,6 +53,11 @@ struct AttentionCase {
     /// Double reference of Σ dO∘out, on every coordinate of the short segments and 12 sampled in each long one.
     @Test(arguments: [(16, 16), (16, 48), (Attention.defaultTile, Attention.defaultKeyTile)])
     func gradientCheckOverSegments(tile: Int, keyTile: Int) throws {
+        // At every fp32 level this CPU has: the AVX2 forms and, with AVX-512, the 6 × 64 block and 16-lane sweeps.
+        for level in fp32Levels { try KernelDispatch.withLevel(level) { try checkSegments(tile: tile, keyTile: keyTile) } }
+    }
+
+    func checkSegments(tile: Int, keyTile: Int) throws {
         let c = AttentionCase(lengths: [1, 2, 17, 64, 150], heads: 2, d: 8, tile: tile, keyTile: keyTile, seed: 20)
         let (out, lse) = try c.forward()
         let (dq, dk, dv) = try c.backward(out: out, lse: lse)

@@ -45,6 +45,22 @@ int dd_pin_thread(int cpu);
 void dd_tile_product_f32_avx512(long m, long n, long k, float alpha, const float *a, long a_row, long a_depth,
                                 const float *b, long ldb, long b_panel, float *c, long ldc, int accumulate);
 
+/* ---- attention softmax sweeps on AVX-512 (softmax_tiles_avx512.c) ------------------------- */
+
+/** The online-softmax update of one score tile (the AVX-512 form of the Swift `onlineSoftmaxTile`): per row, the
+    visible prefix (keys up to query r0 + r, from key c0) becomes exp(S − m_new) in place, the masked suffix 0, the
+    running max m (base-2 units) and sum l are updated and the output row o (width d) rescaled. With `bf16_out`,
+    row r's probabilities are also written rounded to bf16 at bf16_out + r·ldb (zero up to cols rounded to even). */
+void dd_online_softmax_tile_avx512(float *s, long ld, long rows, long cols, long r0, long c0, float *m, float *l,
+                                   float *o, long d, uint16_t *bf16_out, long ldb);
+
+/** The backward sweep (the AVX-512 form of `probabilityAndScoreGradientTile`): P = exp(S − lse) in place of S and
+    dS = P∘(dP − D) in place of dP, lse and delta `stride` apart per row; masked entries 0. With `bf16_out`, dS is
+    also written rounded to bf16, row r at bf16_out + r·ldb. */
+void dd_probability_score_gradient_tile_avx512(float *s, float *dp, long ld, long rows, long cols, long r0,
+                                               long c0, const float *lse, const float *delta, long stride,
+                                               uint16_t *bf16_out, long ldb);
+
 /* ---- bf16 operands, fp32 accumulation (bf16_pack.c, gemm_bf16*.c) -------------------------- */
 
 /** fp32 → bf16, round to nearest even (NaN stays NaN, quietened). Portable. */
