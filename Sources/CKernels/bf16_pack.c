@@ -49,8 +49,37 @@ static AVX512 void pack_b_rows(const float *src, long k, long n, long k_stride, 
     }
 }
 
+/* Columns of B are contiguous (k_stride 1: a weight W [out, in] read as Wᵀ, or K and V packed over the head
+   dimension): 32 consecutive depths of one column are rounded into 16 pairs and scattered down the panel, one pair
+   row (64 bytes) apart. */
+static AVX512 void pack_b_columns(const float *src, long k, long n, long n_stride, uint16_t *dst) {
+    long k32 = (k + 31) / 32 * 32, panels = (n + 15) / 16;
+    const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                            _mm512_set1_epi32(16));
+    for (long p = 0; p < panels; p++) {
+        uint16_t *panel = dst + p * 16 * k32;
+        for (long jj = 0; jj < 16; jj++) {
+            long j = 16 * p + jj;
+            const float *col = src + j * n_stride;
+            for (long kk = 0; kk < k32; kk += 32) {
+                __m512i pairs = _mm512_setzero_si512();
+                if (j < n) {
+                    __m512 lo = _mm512_maskz_loadu_ps(kk < k ? (k - kk >= 16 ? 0xffff : (__mmask16)((1u << (k - kk)) - 1)) : 0, col + kk);
+                    long h = kk + 16;
+                    __m512 hi = _mm512_maskz_loadu_ps(h < k ? (k - h >= 16 ? 0xffff : (__mmask16)((1u << (k - h)) - 1)) : 0, col + h);
+                    __m256i a = _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_high(lo), 16));
+                    __m256i b = _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_high(hi), 16));
+                    pairs = _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
+                }
+                _mm512_i32scatter_epi32((void *)(panel + (kk / 2) * 32 + jj * 2), rows, pairs, 4);
+            }
+        }
+    }
+}
+
 void dd_bf16_pack_b(const float *src, long k, long n, long k_stride, long n_stride, uint16_t *dst) {
     if (n_stride == 1 && __builtin_cpu_supports("avx512bw")) { pack_b_rows(src, k, n, k_stride, dst); return; }
+    if (k_stride == 1 && __builtin_cpu_supports("avx512bw")) { pack_b_columns(src, k, n, n_stride, dst); return; }
     long k32 = (k + 31) / 32 * 32, panels = (n + 15) / 16;
     for (long p = 0; p < panels; p++) {
         uint16_t *panel = dst + p * 16 * k32;
