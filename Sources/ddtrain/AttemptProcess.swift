@@ -13,12 +13,16 @@ enum AttemptProcess {
     nonisolated(unsafe) static var child: pid_t = 0
     static let keptBytes = 1 << 20
 
-    /// Installs the handlers: remember the interruption, pass SIGTERM on to the child.
+    /// Installs the handlers: remember the interruption, pass SIGTERM on to the child. SIGUSR1 (what
+    /// `launch/slurm.sbatch` asks SLURM to send before the time limit) counts as SIGTERM, so a job under the
+    /// restart loop also finishes its step and writes a checkpoint instead of the supervisor dying.
     static func installSignalHandlers() {
         signal(SIGINT) { _ in AttemptProcess.interrupted = 1 }
-        signal(SIGTERM) { _ in
-            AttemptProcess.interrupted = 1
-            if AttemptProcess.child > 0 { kill(AttemptProcess.child, SIGTERM) }
+        for number in [SIGTERM, SIGUSR1] {
+            signal(number) { _ in
+                AttemptProcess.interrupted = 1
+                if AttemptProcess.child > 0 { kill(AttemptProcess.child, SIGTERM) }
+            }
         }
     }
 
