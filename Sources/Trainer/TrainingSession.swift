@@ -44,8 +44,9 @@ public final class TrainingSession {
 
     /// Sets the run up: reads the data and config, builds the model (fresh, from `initFrom`, or from the run's
     /// latest checkpoint with `resume`), and prepares the run folder. Rank 0 writes; every rank checks.
+    /// `importer` reads an `initFrom` that is not a ddtrain checkpoint (an export: Interop's ModelImport).
     public init(config: TrainingConfig, runDirectory: String, resume: Bool, initFrom: String? = nil,
-                comm: Communicator) throws {
+                importer: ParameterImporter? = nil, comm: Communicator) throws {
         self.comm = comm
         self.runDirectory = runDirectory
         faults = FaultInjection.fromEnvironment()
@@ -122,7 +123,7 @@ public final class TrainingSession {
         if resume {
             try restore()
         } else if let initFrom {
-            try initialize(from: initFrom)
+            try initialize(from: initFrom, importer: importer)
         }
     }
 

@@ -107,11 +107,14 @@ extension TrainingSession {
         }
     }
 
-    /// Starts from the parameters of a ddtrain checkpoint file, or of an export folder / .safetensors file
-    /// (shape-checked against the config by ModelImport); optimizer state is not taken.
-    func initialize(from path: String) throws {
-        if ModelImport.isExport(path) {
-            let params = try ModelImport.load(path, config: modelConfig)
+    /// Starts from the parameters of a ddtrain checkpoint file, or of whatever `importer` reads (an export folder /
+    /// .safetensors file, shape-checked against the config by Interop's ModelImport); optimizer state is not taken.
+    func initialize(from path: String, importer: ParameterImporter?) throws {
+        if let importer, let params = try importer(path, modelConfig) {
+            guard params.count == model.layout.count else {
+                throw DDError.file(path, "holds \(params.count) parameters, not the \(model.layout.count) of the config's model",
+                                   fix: "use an export of this model")
+            }
             _ = params.withUnsafeBufferPointer { model.params.update(fromContentsOf: $0) }
             Log.info("initialised the model from the export \(path)")
             return

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Corpus
+@testable import Interop
 @testable import Support
 @testable import Trainer
 
