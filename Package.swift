@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "Trainer", dependencies: ["Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support"]),
         // Beside Trainer: other formats (safetensors, Hugging Face names), export and import, sampling.
         .target(name: "Interop", dependencies: ["Trainer", "Transformer", "Corpus", "Support"]),
-        .executableTarget(name: "ddtrain", dependencies: ["Interop", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support", "COpenBLAS"]),
+        // Beside Trainer: report tables, measures and SVG plots of run folders; sweep files and their runner.
+        .target(name: "Reports", dependencies: ["Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support"]),
+        .executableTarget(name: "ddtrain", dependencies: ["Interop", "Reports", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support", "COpenBLAS"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels", "Support"]),
@@ -37,7 +39,7 @@ let package = Package(
         .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Support"]),
         .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support", "Comm", "Trainer"]),
         .testTarget(name: "CommTests", dependencies: ["TestSupport", "Comm", "Support"]),
-        .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "Interop", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support"]),
+        .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "Interop", "Reports", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["TestSupport", "Trainer", "Corpus", "Comm", "Support"]),
     ],
     // Language mode 5: the numeric code shares raw buffers between threads on purpose (comm thread,

@@ -5,6 +5,7 @@ import FoundationXML
 #endif
 import TestSupport
 import Testing
+@testable import Reports
 @testable import Support
 @testable import Trainer
 
