@@ -11,7 +11,8 @@ let package = Package(
     name: "ddtrain",
     products: [
         .executable(name: "ddtrain", targets: ["ddtrain"]),
-        // For fuzz/ (a separate package that links the readers with libFuzzer).
+        // For fuzz/ (a separate package that links the readers with libFuzzer): only the modules whose readers it
+        // parses (Corpus: manifests, Megatron indexes, llm.c headers; Trainer: training configs), not Interop or Reports.
         .library(name: "DDTrainReaders", targets: ["Support", "Corpus", "Trainer"]),
     ],
     targets: [
