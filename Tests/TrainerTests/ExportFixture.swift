@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import TrainerFixtures
 @testable import Support
 @testable import Trainer
 @testable import Transformer

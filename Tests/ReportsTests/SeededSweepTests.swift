@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import TrainerFixtures
 import Testing
 @testable import Reports
 @testable import Support
