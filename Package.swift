@@ -35,18 +35,19 @@ let package = Package(
         .executableTarget(name: "ddtrain", dependencies: ["Interop", "Reports", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support", "COpenBLAS"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The prepared datasets and configs the trainer, report and command-line tests share.
-        .target(name: "TrainerFixtures", dependencies: ["TestSupport", "Corpus", "Support"], path: "Tests/TrainerFixtures"),
+        .target(name: "TrainerFixtures", dependencies: ["TestSupport", "Trainer", "Transformer", "Corpus", "Support"], path: "Tests/TrainerFixtures"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels", "Support"]),
         .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Kernels", "Support"], exclude: ["Golden"]),
         .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Support"]),
         .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support", "Comm", "Trainer"]),
         .testTarget(name: "CommTests", dependencies: ["TestSupport", "Comm", "Support"]),
-        .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "TrainerFixtures", "Interop", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support"]),
+        .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "TrainerFixtures", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["TestSupport", "Trainer", "Corpus", "Comm", "Support"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "TrainerFixtures", "Reports", "Trainer", "Comm", "Support"]),
         // The command-line tests: they drive the built ddtrain binary.
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Kernels", "Support"]),
+        .testTarget(name: "InteropTests", dependencies: ["TestSupport", "TrainerFixtures", "Interop", "Trainer", "Transformer", "Corpus", "Support"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "TrainerFixtures", "Trainer", "Transformer", "Kernels", "Corpus", "Support"]),
     ],
     // Language mode 5: the numeric code shares raw buffers between threads on purpose (comm thread,
     // in-process test ranks); Swift 6's data-race checking would force wrappers on every buffer.
