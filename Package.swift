@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels", "Support"]),
         .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Kernels", "Support"], exclude: ["Golden"]),
-        .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Support"]),
+        .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Support"], exclude: ["Golden"]),
         .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support", "Comm", "Trainer"]),
         .testTarget(name: "CommTests", dependencies: ["TestSupport", "Comm", "Support"]),
         .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "TrainerFixtures", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support"]),
