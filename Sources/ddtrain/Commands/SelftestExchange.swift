@@ -13,7 +13,7 @@ func syntheticToken(shard: Int, layout: Int, index: Int, position: Int) -> Int32
 /// owns two shards and the owners' shares differ.
 func exchangeSelftestLayouts(worldSize: Int) -> [LayoutCounts] {
     (4...7).map { k in
-        LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainedLength: 1 << k,
+        LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1,
                      trainCounts: (0...worldSize).map { s in (1 << (11 - k)) * (1 + s % 3) + 3 * s })
     }
 }
