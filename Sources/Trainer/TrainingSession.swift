@@ -24,8 +24,8 @@ public final class TrainingSession {
     var partitioner: Partitioner
     var speeds: SpeedEstimator
     let schedule: LearningRateSchedule
-    let optimizer: AdamWOptimizer?
-    let sharded: ShardedAdamW?
+    /// AdamW over this rank's part of the buffer (`sync.shard`: all of it, or its ZeRO-1 shard).
+    let optimizer: AdamWOptimizer
     let sync: GradientSync
     let checkpoints: CheckpointStore
     let evaluator: Evaluator
@@ -98,15 +98,9 @@ public final class TrainingSession {
         let adam = AdamWConfig(beta1: Float(config.optim.beta1), beta2: Float(config.optim.beta2), eps: Float(config.optim.eps),
                                weightDecay: Float(config.optim.weightDecay),
                                excludeNormsAndEmbeddings: !config.optim.decayNormsAndEmbeddings)
-        if config.run.zero1 {
-            sharded = ShardedAdamW(layout: model.layout, config: adam, rank: comm.rank, size: comm.size)
-            optimizer = nil
-        } else {
-            optimizer = AdamWOptimizer(layout: model.layout, config: adam)
-            sharded = nil
-        }
         sync = GradientSync(comm: comm, gradients: model.grads.baseAddress!, count: model.layout.count,
-                            bucketFloats: Int(config.run.gradBucketMB * 262_144))
+                            bucketFloats: Int(config.run.gradBucketMB * 262_144), zero1: config.run.zero1)
+        optimizer = AdamWOptimizer(layout: model.layout, config: adam, shard: sync.shard)
         checkpoints = CheckpointStore(runDirectory: runDirectory, keep: config.run.keepCheckpoints)
         evaluator = Evaluator(config: config.eval, store: store, layouts: evalLayouts)
         try prepareRunDirectory(resume: resume)
@@ -244,7 +238,7 @@ public final class TrainingSession {
         var localLoss = LossSum(sum: 0, count: 0)
         if batch.count > 0 {
             // ZeRO-1 reduce-scatters after backward; plain data parallelism overlaps the allreduce with backward.
-            let hook: ((Range<Int>) -> Void)? = sharded == nil ? { [sync] r in sync.gradientsReady(r) } : nil
+            let hook: ((Range<Int>) -> Void)? = sync.overlapsBackward ? { [sync] r in sync.gradientsReady(r) } : nil
             localLoss = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: hook)
         } else {
             // A rank with no sequences contributes zeros, and still joins every collective.
@@ -257,12 +251,7 @@ public final class TrainingSession {
         let votes = Interruption.votes
         let local = [localLoss.sum, Double(localLoss.count), Double(batch.count),
                      batch.count > 0 ? modelConfig.trainingFLOPs(segmentLengths: batch.segmentLengths) : 0, votes.0, votes.1]
-        let (stats, exposed): ([Double], Double)
-        if let sharded {
-            (stats, exposed) = try reduceScatterGradients(local, sharded)
-        } else {
-            (stats, exposed) = try sync.finish(statistics: local)
-        }
+        let (stats, exposed) = try sync.finish(statistics: local)
         return StepGradient(plan: plan, assignment: assignment, lossSum: stats[0], tokenCount: Int(stats[1].rounded()),
                             inputTokens: Int(stats[2].rounded()), flops: stats[3],
                             exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds,
@@ -311,43 +300,27 @@ public final class TrainingSession {
         ])
     }
 
-    /// ZeRO-1 reduction: one reduce-scatter of the gradients (after backward), the statistics in a small allreduce.
-    private func reduceScatterGradients(_ local: [Double], _ sharded: ShardedAdamW) throws -> ([Double], Double) {
-        let t = monotonicSeconds()
-        try comm.reduceScatter(UnsafeMutableRawPointer(model.grads.baseAddress!), counts: sharded.shardCounts, element: .float)
-        var stats = local
-        try comm.allreduce(&stats, op: .sum)
-        return (stats, monotonicSeconds() - t)
-    }
-
     /// Gradient of the mean loss, global-norm clipping and the AdamW update; returns the norm before clipping.
     private func applyUpdate(tokenCount: Int, lr: Double) throws -> Double {
         let scale = 1 / Float(max(1, tokenCount))
-        if let optimizer {
+        guard sync.shards != nil else {
             Vector.scale(model.grads.baseAddress!, count: model.grads.count, by: scale, pool: model.pool)
             let norm = clipGradients(model.grads, maxNorm: config.optim.clip, pool: model.pool)
             try optimizer.step(params: model.params, grads: model.grads, lr: Float(lr), pool: model.pool)
             return norm
         }
-        let sharded = sharded!
-        let g = model.grads.baseAddress! + sharded.shard.lowerBound
-        Vector.scale(g, count: sharded.shard.count, by: scale, pool: model.pool)
-        var squares = [Vector.sumOfSquares(g, count: sharded.shard.count, pool: model.pool)]
-        try comm.allreduce(&squares, op: .sum)
-        let norm = squares[0].squareRoot()
+        // ZeRO-1: this rank scales, clips and updates only its shard, then the shards are gathered.
+        let shard = optimizer.shard
+        let g = model.grads.baseAddress! + shard.lowerBound
+        Vector.scale(g, count: shard.count, by: scale, pool: model.pool)
+        let norm = try sync.globalSumOfSquares(Vector.sumOfSquares(g, count: shard.count, pool: model.pool)).squareRoot()
         if config.optim.clip > 0, norm > config.optim.clip {
-            Vector.scale(g, count: sharded.shard.count, by: Float(config.optim.clip / norm), pool: model.pool)
+            Vector.scale(g, count: shard.count, by: Float(config.optim.clip / norm), pool: model.pool)
         }
-        try sharded.step(params: model.params.baseAddress!, grads: model.grads.baseAddress!, lr: Float(lr), gradScale: 1)
-        // Every rank's updated shard, gathered in place into the full parameter buffer.
-        // MPI forbids overlapping send and receive buffers, so the shard is copied out first.
-        let p = UnsafeMutableRawPointer(model.params.baseAddress!)
-        let displacements = sharded.shardCounts.indices.map { sharded.shardCounts[..<$0].reduce(0, +) * 4 }
-        let mine = Array(model.params[sharded.shard])
-        try mine.withUnsafeBytes { shard in
-            try comm.allgatherv(shard.baseAddress ?? UnsafeRawPointer(p), byteCount: shard.count, output: p,
-                                counts: sharded.shardCounts.map { $0 * 4 }, displacements: displacements)
-        }
+        try optimizer.step(params: model.params, grads: model.grads, lr: Float(lr), pool: model.pool)
+        // Every rank's updated shard, gathered in place into the full parameter buffer (the shard is copied out first).
+        let mine = Array(model.params[shard])
+        try mine.withUnsafeBufferPointer { try sync.allgatherShards($0, into: model.params.baseAddress!) }
         return norm
     }
 
@@ -363,7 +336,7 @@ extension TrainingSession {
     /// The gradient of the mean loss over all target tokens of global step `step` (summed across ranks and
     /// divided by the global token count), without updating anything: what N ranks must agree on with 1 rank.
     public func gradientProbe(step: Int) throws -> (gradient: [Float], loss: Double, tokens: Int) {
-        precondition(sharded == nil, "the probe reads the full gradient; run it without ZeRO-1")
+        precondition(sync.shards == nil, "the probe reads the full gradient; run it without ZeRO-1")
         let g = try computeGradient(step: step)
         let scale = 1 / Float(max(1, g.tokenCount))
         return (model.grads.map { $0 * scale }, g.lossSum / Double(max(1, g.tokenCount)), g.tokenCount)
