@@ -222,15 +222,16 @@ public final class TrainingSession {
         let t0 = monotonicSeconds()
         let plan = planner.plan(step: step)
         let assignment = partitioner.assign(plan, speeds: speeds.speeds)
+        // Each sequence travels with its document starts, so this rank reads only its own shards' files.
         let mine = try StepExchange.run(plan: plan, rankOf: assignment.rankOf, comm: comm) { ref in
-            try store.sequence(layout: ref.layout, shard: ref.shard, split: .train, index: ref.index).tokens
+            let s = try store.sequence(layout: ref.layout, shard: ref.shard, split: .train, index: ref.index)
+            return SequencePayload(tokens: s.tokens, documentStarts: s.documentStarts)
         }
         let t1 = monotonicSeconds()
-        let stored = try mine.map { seq -> StoredSequence in
-            let starts = try store.documentStarts(layout: seq.ref.layout, shard: seq.ref.shard, split: .train, index: seq.ref.index)
+        let stored = mine.map { seq -> StoredSequence in
             // Packed bins hold at most L + 1 tokens, often fewer: their trained length is their own, not the layout's L.
             let fixed = store.manifest.layouts[seq.ref.layout].fixedLength
-            return StoredSequence(tokens: seq.tokens, documentStarts: starts, trainedLength: fixed ? seq.ref.length : seq.tokens.count - 1)
+            return StoredSequence(tokens: seq.tokens, documentStarts: seq.documentStarts, trainedLength: fixed ? seq.ref.length : seq.tokens.count - 1)
         }
         let batch = BatchBuilder.build(stored, documentMasking: plan.documentMasking)
         faults.maybePoison(model.params, step: step)
