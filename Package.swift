@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels", "Support"]),
         .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Kernels", "Support"], exclude: ["Golden"]),
         .testTarget(name: "CorpusTests", dependencies: ["TestSupport", "Corpus", "Support"], exclude: ["Golden"]),
-        .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support", "Comm", "Trainer"]),
+        .testTarget(name: "CurriculumTests", dependencies: ["TestSupport", "Curriculum", "Corpus", "Support"]),
         .testTarget(name: "CommTests", dependencies: ["TestSupport", "Comm", "Support"]),
         .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "TrainerFixtures", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["TestSupport", "Trainer", "Corpus", "Comm", "Support"]),

@@ -86,3 +86,25 @@ import TestSupport
         #expect(res.stdout.contains("received byte for byte") && !res.stdout.contains(" 0 sequences"), "\(res.stdout)")
     }
 }
+
+/// Synthetic bucket layouts (buckets lo...hi over `shards` shards), as the curriculum tests build them.
+private func syntheticBuckets(min lo: Int = 4, max hi: Int = 7, shards: Int, sequencesPerShard: (Int, Int) -> Int) -> [LayoutCounts] {
+    (lo...hi).map { k in LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainCounts: (0..<shards).map { sequencesPerShard(k, $0) }) }
+}
+
+/// A curriculum config for the exchange tests.
+private func testConfig(_ batching: Batching = .bucket, cycles: Int = 2) -> CurriculumConfig {
+    var c = CurriculumConfig()
+    c.batching = batching
+    c.schedule = .growP2
+    c.weights = .odds
+    c.cycles = cycles
+    c.tokensPerStep = 1024
+    c.seed = 7
+    return c
+}
+
+/// The error message a throwing expression gives, or nil when it does not throw.
+private func errorMessage(_ body: () throws -> Void) -> String? {
+    do { try body(); return nil } catch let e as DDError { return e.message } catch { return "\(error)" }
+}
