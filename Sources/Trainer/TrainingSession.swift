@@ -54,7 +54,9 @@ public final class TrainingSession {
             throw DDError.file(config.data.directory, "holds no prepared dataset (no \(Manifest.fileName))",
                                fix: "run 'ddtrain prepare --config FILE' first or set data.dir")
         }
-        let store = try DatasetStore(directory: config.data.directory)
+        // A rank maps only the shards it owns (shard % size): what it computes of other shards arrives through the
+        // step exchange with its document starts, and it evaluates only its own shards' held-out sequences.
+        let store = try DatasetStore(directory: config.data.directory, shards: { [size = comm.size, rank = comm.rank] in $0 % size == rank })
         self.store = store
         // The prepared data is the truth: stated data keys must match it, and the others are taken from it.
         let config = try DataAgreement.resolved(config, manifest: store.manifest)
