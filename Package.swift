@@ -45,8 +45,8 @@ let package = Package(
         .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "TrainerFixtures", "Trainer", "Transformer", "Kernels", "Corpus", "Curriculum", "Comm", "Support"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["TestSupport", "Trainer", "Corpus", "Comm", "Support"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "TrainerFixtures", "Reports", "Trainer", "Comm", "Support"]),
-        // The command-line tests: they drive the built ddtrain binary.
         .testTarget(name: "InteropTests", dependencies: ["TestSupport", "TrainerFixtures", "Interop", "Trainer", "Transformer", "Corpus", "Support"]),
+        // The command-line tests: they drive the built ddtrain binary.
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "TrainerFixtures", "Trainer", "Transformer", "Kernels", "Corpus", "Support"]),
     ],
     // Language mode 5: the numeric code shares raw buffers between threads on purpose (comm thread,
