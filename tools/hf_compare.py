@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Logits of a ddtrain export computed by Hugging Face transformers' LlamaForCausalLM (torch, float32).
 
-Used by Tests/TrainerTests/ExportHFTests.swift, with the Python that launch/test installs torch and transformers
+Used by Tests/InteropTests/ExportHFTests.swift, with the Python that launch/test installs torch and transformers
 into (DDTRAIN_PYTHON); exits with status 3 and a message on stderr when they do not import, so the test can skip.
 Never used in the training path.
 

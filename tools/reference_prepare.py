@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Independent reference of `ddtrain prepare` for the golden test (Tests/Golden/Corpus).
+"""Independent reference of `ddtrain prepare` for the golden test (Tests/CorpusTests/Golden).
 
 Re-implements from the written rules (method.md §2, docs/data.md), in plain Python + numpy: byte tokens, the
 decomposition loop, the seeded long-document draw (xoshiro256** seeded through SplitMix64, Swift's
 `next(upperBound:)` multiply-high rejection), the validation hash, concat-and-chunk, best-fit-decreasing packing
 (naive O(items x bins) scan; among bins with the least sufficient room the one that reached that room last),
 and the file formats. Writes golden.json: per configuration the SHA-256 and size of every file and the
-manifest's counts. Usage: python3 tools/reference_prepare.py  (rewrites Tests/Golden/Corpus/golden.json)
+manifest's counts. Usage: python3 tools/reference_prepare.py  (rewrites Tests/CorpusTests/Golden/golden.json)
 """
 import hashlib
 import json
@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from reference_rng import splitmix64, xoshiro256ss  # noqa: E402
 
 M = (1 << 64) - 1
-HERE = os.path.join(os.path.dirname(__file__), "..", "Tests", "Golden", "Corpus")
+HERE = os.path.join(os.path.dirname(__file__), "..", "Tests", "CorpusTests", "Golden")
 
 
 def derive(seed, *ids):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent numpy reader of a ddtrain export (or any float Llama model folder) and a float64 forward pass.
 
-Used by the tests (Tests/TrainerTests/Export*Tests.swift), never in the training path. It parses the
+Used by the tests (Tests/InteropTests/Export*Tests.swift), never in the training path. It parses the
 safetensors layout itself (no safetensors package):
 
     8 bytes  N, unsigned little-endian: header length

@@ -9,6 +9,7 @@
 static inline MPI_Comm ddt_comm_world(void) { return MPI_COMM_WORLD; }
 static inline MPI_Datatype ddt_type_float(void) { return MPI_FLOAT; }
 static inline MPI_Datatype ddt_type_double(void) { return MPI_DOUBLE; }
+static inline MPI_Datatype ddt_type_int32(void) { return MPI_INT32_T; }
 static inline MPI_Datatype ddt_type_int64(void) { return MPI_INT64_T; }
 static inline MPI_Datatype ddt_type_byte(void) { return MPI_BYTE; }
 static inline MPI_Op ddt_op_sum(void) { return MPI_SUM; }

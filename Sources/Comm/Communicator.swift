@@ -2,12 +2,13 @@
 public enum ReduceOp: Sendable { case sum, max, min }
 
 /// Element types the collectives reduce and move.
-public enum CommElement: Sendable { case float, double, int64, byte }
+public enum CommElement: Sendable { case float, double, int32, int64, byte }
 
 /// A value type the typed collectives accept.
 public protocol CommScalar { static var commElement: CommElement { get } }
 extension Float: CommScalar { public static var commElement: CommElement { .float } }
 extension Double: CommScalar { public static var commElement: CommElement { .double } }
+extension Int32: CommScalar { public static var commElement: CommElement { .int32 } }
 extension Int64: CommScalar { public static var commElement: CommElement { .int64 } }
 extension UInt8: CommScalar { public static var commElement: CommElement { .byte } }
 

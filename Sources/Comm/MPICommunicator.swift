@@ -84,6 +84,7 @@ public final class MPICommunicator: Communicator {
         switch e {
         case .float: return (ddt_type_float(), 4)
         case .double: return (ddt_type_double(), 8)
+        case .int32: return (ddt_type_int32(), 4)
         case .int64: return (ddt_type_int64(), 8)
         case .byte: return (ddt_type_byte(), 1)
         }

@@ -121,6 +121,7 @@ final class ThreadCommunicator: Communicator {
         switch element {
         case .float: result = reduce(inputs, count, Float.self, op)
         case .double: result = reduce(inputs, count, Double.self, op)
+        case .int32: result = reduce(inputs, count, Int32.self, op)
         case .int64: result = reduce(inputs, count, Int64.self, op)
         case .byte: result = reduce(inputs, count, UInt8.self, op)
         }

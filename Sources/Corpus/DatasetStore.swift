@@ -8,19 +8,27 @@ public final class DatasetStore: @unchecked Sendable {
     /// The dataset folder.
     public let directory: String
     public let manifest: Manifest
-    /// tokenFiles[layout][shard][split], indexFiles likewise (nil for buckets).
-    private var tokenFiles: [[[MappedFile]]] = []
+    /// tokenFiles[layout][shard][split] (nil for a shard not opened), indexFiles likewise (also nil for buckets).
+    private var tokenFiles: [[[MappedFile?]]] = []
     private var indexFiles: [[[MappedSequenceIndex?]]] = []
+    /// The shards whose files are mapped (all of them unless the store was opened for some only).
+    private let opened: (Int) -> Bool
 
-    /// Opens `directory`: reads its manifest and maps every file listed there.
-    public init(directory: String) throws {
+    /// Opens `directory`: reads its manifest and maps every file listed there, or with `shards` only the files of the
+    /// shards it accepts (a training rank opens the shards it owns; reading another shard is then an error).
+    public init(directory: String, shards: ((Int) -> Bool)? = nil) throws {
         self.directory = directory
         manifest = try Manifest.read(directory: directory)
+        opened = shards ?? { _ in true }
         let width = manifest.tokenDType.byteWidth
         for layout in manifest.layouts {
-            var tl: [[MappedFile]] = [], il: [[MappedSequenceIndex?]] = []
+            var tl: [[MappedFile?]] = [], il: [[MappedSequenceIndex?]] = []
             for (shard, counts) in layout.shards.enumerated() {
-                var ts: [MappedFile] = [], ix: [MappedSequenceIndex?] = []
+                var ts: [MappedFile?] = [], ix: [MappedSequenceIndex?] = []
+                guard opened(shard) else {
+                    tl.append([nil, nil]); il.append([nil, nil])
+                    continue
+                }
                 for split in Split.allCases {
                     let c = counts.counts(split)
                     let where_ = "\(layout.name) shard \(shard) \(split.rawValue)"
@@ -87,6 +95,9 @@ public final class DatasetStore: @unchecked Sendable {
         guard shard >= 0, shard < manifest.shardCount, index >= 0, index < count(layout: layout, shard: shard, split: split) else {
             throw DDError("\(directory): no sequence \(index) in \(l.name) shard \(shard) \(split.rawValue) (fix: use an index below \(shard < manifest.shardCount && shard >= 0 ? count(layout: layout, shard: shard, split: split) : 0))")
         }
+        guard opened(shard) else {
+            throw DDError("\(directory): \(l.name) shard \(shard) is not opened here (this store holds only the shards its rank owns; fix: read the sequence on its owner and send it)")
+        }
         if let ix = indexFiles[layout][shard][split == .train ? 0 : 1] { return ix.tokenRange(index) }
         return (index * l.tokensPerSequence)..<((index + 1) * l.tokensPerSequence)
     }
@@ -100,7 +111,7 @@ public final class DatasetStore: @unchecked Sendable {
     /// returns how many were written.
     public func sequence(layout: Int, shard: Int, split: Split, index: Int, into buffer: UnsafeMutablePointer<Int32>) throws -> Int {
         let r = try range(layout: layout, shard: shard, split: split, index: index)
-        let f = tokenFiles[layout][shard][split == .train ? 0 : 1]
+        let f = tokenFiles[layout][shard][split == .train ? 0 : 1]!
         switch manifest.tokenDType {
         case .uint16: for (j, t) in r.enumerated() { buffer[j] = Int32(f.load(2 * t, as: UInt16.self)) }
         case .uint32: for (j, t) in r.enumerated() { buffer[j] = Int32(bitPattern: f.load(4 * t, as: UInt32.self)) }

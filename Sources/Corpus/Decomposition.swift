@@ -55,8 +55,8 @@ public struct Piece: Equatable, Hashable, Sendable {
         self.count = count
     }
 
-    /// The trained length 2^bucket.
-    public var trainedLength: Int { 1 << bucket }
+    /// The trained length of its bucket (2^bucket, the layout kind's rule).
+    public var trainedLength: Int { LayoutKind.bucket(bucket).trainedLength }
 }
 
 /// The pieces of one document and the tokens of its tail that no bucket takes.

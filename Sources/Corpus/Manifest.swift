@@ -14,8 +14,8 @@ public struct LayoutInfo: Equatable, Sendable {
     public let kind: LayoutKind
     /// Tokens stored per sequence (bucket: 2^k + 1 or 2^k; concat: L + 1; packed: at most L + 1).
     public let tokensPerSequence: Int
-    /// Positions the model sees per sequence: 2^k for a bucket, L for a baseline.
-    public let trainedLength: Int
+    /// Positions the model sees per sequence: 2^k for a bucket, L for a baseline (the kind's rule).
+    public var trainedLength: Int { kind.trainedLength }
     /// Per shard (= preparing rank) its train and validation counts.
     public let shards: [ShardCounts]
 
@@ -111,8 +111,12 @@ public struct Manifest: Sendable {
                             valid: try SplitCounts(json: try need(v["valid"], "valid"), at: "\(at).shards[\(s)].valid"))
             }
             guard shards.count == shardCount else { throw DDError.file(path, "layout \(kind.name) lists \(shards.count) shards, the manifest says \(shardCount)", fix: fix) }
+            let trained = try need(l["trained_length"]?.intValue, "trained_length")
+            guard trained == kind.trainedLength else {
+                throw DDError.file(path, "layout \(kind.name) says trained_length \(trained), but it trains \(kind.trainedLength) positions", fix: fix)
+            }
             ls.append(LayoutInfo(kind: kind, tokensPerSequence: try need(l["tokens_per_sequence"]?.intValue, "tokens_per_sequence"),
-                                 trainedLength: try need(l["trained_length"]?.intValue, "trained_length"), shards: shards))
+                                 shards: shards))
         }
         layouts = ls
         json = j

@@ -29,14 +29,14 @@ public enum ManifestBuilder {
         for (li, kind) in kinds.enumerated() {
             let per = summaries.map { $0.layouts[li] }
             for p in per { files += [p.train.tokensFile, p.train.indexFile, p.valid.tokensFile, p.valid.indexFile].compactMap { $0 } }
-            let tokensPerSequence: Int, trained: Int
+            let tokensPerSequence: Int, trained = kind.trainedLength
             switch kind {
             case let .bucket(k):
-                tokensPerSequence = settings.decomposition.pieces.tokensPerPiece(k); trained = 1 << k
+                tokensPerSequence = settings.decomposition.pieces.tokensPerPiece(k)
                 bucketTrain += per.reduce(0) { $0 + $1.train.tokens }
                 bucketValid += per.reduce(0) { $0 + $1.valid.tokens }
             case let .concat(l), let .packed(l):
-                tokensPerSequence = l + 1; trained = l
+                tokensPerSequence = l + 1
             }
             layouts.append(.obj([
                 "name": .string(kind.name), "kind": .string(kind.kindName), "parameter": .int(kind.parameter),

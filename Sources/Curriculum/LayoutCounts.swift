@@ -1,34 +1,5 @@
 import Support
 
-/// What kind of sequences a layout of the prepared data holds (method.md §2 and §6).
-public enum LayoutKind: Hashable, Sendable, CustomStringConvertible {
-    /// Dataset-decomposition bucket k: every sequence trains 2^k positions from one document.
-    case bucket(Int)
-    /// Concat-and-chunk baseline at context length L.
-    case concat(Int)
-    /// Best-fit packing baseline into bins of length L.
-    case packed(Int)
-
-    public var description: String {
-        switch self {
-        case let .bucket(k): return "bucket\(k)"
-        case let .concat(l): return "concat\(l)"
-        case let .packed(l): return "packed\(l)"
-        }
-    }
-
-    /// Parses the names `description` writes ("bucket8", "concat2048", "packed2048").
-    public init?(name: String) {
-        for (prefix, make) in [("bucket", LayoutKind.bucket), ("concat", LayoutKind.concat), ("packed", LayoutKind.packed)]
-        where name.hasPrefix(prefix) {
-            guard let v = Int(name.dropFirst(prefix.count)), v >= 0 else { return nil }
-            self = make(v)
-            return
-        }
-        return nil
-    }
-}
-
 /// The counts the planner needs about one layout of a prepared dataset, independent of how it is stored.
 ///
 /// Only training sequences are counted: held-out (validation) sequences are absent, so the plan never
@@ -38,16 +9,15 @@ public struct LayoutCounts: Equatable, Sendable {
     public var kind: LayoutKind
     /// Tokens stored per sequence (2^k + 1 for reference pieces: one extra token gives the last target).
     public var tokensPerSequence: Int
-    /// Positions trained per sequence (2^k for bucket k, L for baselines): the length the cost model sees.
-    public var trainedLength: Int
+    /// Positions trained per sequence (the kind's rule: 2^k for bucket k, L for baselines): the length the cost model sees.
+    public var trainedLength: Int { kind.trainedLength }
     /// Training sequences in each shard.
     public var trainCounts: [Int]
 
     /// A layout description; see the fields for the meaning of each value.
-    public init(kind: LayoutKind, tokensPerSequence: Int, trainedLength: Int, trainCounts: [Int]) {
+    public init(kind: LayoutKind, tokensPerSequence: Int, trainCounts: [Int]) {
         self.kind = kind
         self.tokensPerSequence = tokensPerSequence
-        self.trainedLength = trainedLength
         self.trainCounts = trainCounts
     }
 
@@ -70,14 +40,18 @@ public struct LayoutCounts: Equatable, Sendable {
         guard let kind = LayoutKind(name: name) else {
             throw DDError.config(r.keyPath("kind"), "unknown layout \"\(name)\"", fix: "use bucketK, concatL or packedL, e.g. bucket8")
         }
-        let trained = try r.int("trained_length", min: 1)
+        let trained = try r.int("trained_length", default: kind.trainedLength, min: 1)
+        guard trained == kind.trainedLength else {
+            throw DDError.config(r.keyPath("trained_length"), "is \(trained) but a \(kind) layout trains \(kind.trainedLength) positions",
+                                 fix: "drop trained_length or set it to \(kind.trainedLength)")
+        }
         let stored = try r.int("tokens_per_sequence", default: trained + 1, min: 1)
         let counts = try r.intArray("train_counts")
         if let bad = counts.firstIndex(where: { $0 < 0 }) {
             throw DDError.config(r.keyPath("train_counts[\(bad)]"), "negative count \(counts[bad])", fix: "counts are numbers of sequences, >= 0")
         }
         try r.finish()
-        return LayoutCounts(kind: kind, tokensPerSequence: stored, trainedLength: trained, trainCounts: counts)
+        return LayoutCounts(kind: kind, tokensPerSequence: stored, trainCounts: counts)
     }
 }
 

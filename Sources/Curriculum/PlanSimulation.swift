@@ -115,6 +115,6 @@ public func syntheticLayoutCounts(minBucket lo: Int, maxBucket hi: Int, sequence
         let total = Int(Double(sequences) * weights[j] / wsum)
         var counts = shardWeights.map { Int(Double(total) * $0 / ssum) }
         for s in 0..<(total - counts.reduce(0, +)) { counts[s % shards] += 1 }
-        return LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainedLength: 1 << k, trainCounts: counts)
+        return LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainCounts: counts)
     }
 }

@@ -16,6 +16,11 @@ import Glibc
 ///
 /// MPI runs at MPI_THREAD_SERIALIZED: only the communication thread calls MPI between `begin` and `finish`,
 /// and the main thread calls MPI only after `finish` has drained the queue.
+///
+/// With ZeRO-1 (`zero1`) the buffer is split into one contiguous shard per rank (`shards`): `finish` reduce-scatters
+/// the gradients after backward so each rank holds the sum of its own shard, `globalSumOfSquares` gives the clipping
+/// norm, and `allgatherShards` puts the updated parameter shards (or the optimizer moments, for checkpoints) back
+/// together on every rank. All of ZeRO-1's collectives are here; the optimizer only updates its shard.
 public final class GradientSync {
     private let comm: Communicator
     private let gradients: UnsafeMutablePointer<Float>
@@ -40,11 +45,29 @@ public final class GradientSync {
     /// Seconds the communication thread spent inside allreduce during the last step.
     public private(set) var communicationSeconds = 0.0
 
-    /// Prepares the sync of `count` floats at `gradients`; starts the communication thread when there are peers.
-    public init(comm: Communicator, gradients: UnsafeMutablePointer<Float>, count: Int, bucketFloats: Int) {
+    /// ZeRO-1's split of the buffer over the ranks, in rank order (nil: plain data parallelism, every rank gets the
+    /// full sum).
+    public let shards: [Range<Int>]?
+    /// The part of the buffer this rank updates: its ZeRO-1 shard, or all of it.
+    public var shard: Range<Int> { shards?[comm.rank] ?? 0..<count }
+
+    /// ZeRO-1's split of `count` floats over `size` ranks: near-equal contiguous blocks in rank order.
+    public static func shards(count: Int, size: Int) -> [Range<Int>] {
+        var start = 0
+        return (0..<size).map { r in
+            let n = count / size + (r < count % size ? 1 : 0)
+            defer { start += n }
+            return start..<(start + n)
+        }
+    }
+
+    /// Prepares the sync of `count` floats at `gradients` (ZeRO-1 shards with `zero1`); starts the communication
+    /// thread when there are peers.
+    public init(comm: Communicator, gradients: UnsafeMutablePointer<Float>, count: Int, bucketFloats: Int, zero1: Bool = false) {
         self.comm = comm
         self.gradients = gradients
         self.count = count
+        shards = zero1 ? Self.shards(count: count, size: comm.size) : nil
         self.bucketFloats = max(1024, bucketFloats)
         self.holdBackFloats = min(count, 16_384)
         staging = .allocate(capacity: holdBackFloats + 2 * Self.maxStatistics)
@@ -77,6 +100,10 @@ public final class GradientSync {
         communicationSeconds = 0
     }
 
+    /// Whether backward should report finished ranges (`gradientsReady`): plain data parallelism overlaps its
+    /// allreduce with backward; ZeRO-1 reduce-scatters once backward is done.
+    public var overlapsBackward: Bool { shards == nil }
+
     /// Backward's hook: everything from `range.lowerBound` up is final. Sends every bucket backward has passed.
     public func gradientsReady(_ range: Range<Int>) {
         guard comm.size > 1 else { return }
@@ -93,8 +120,17 @@ public final class GradientSync {
     /// Reduces what is left together with the step's statistics (loss sum, token counts, FLOPs: any Doubles,
     /// at most `maxStatistics`), waits for every bucket, and returns the statistics summed over ranks and the
     /// seconds the main thread waited (exposed communication).
+    /// With ZeRO-1: one reduce-scatter of the gradients (each rank then holds the sum of its shard) and the
+    /// statistics in a small allreduce.
     public func finish(statistics: [Double]) throws -> (statistics: [Double], exposedSeconds: Double) {
         precondition(statistics.count <= Self.maxStatistics)
+        if let shards {
+            let t = monotonicSeconds()
+            try comm.reduceScatter(UnsafeMutableRawPointer(gradients), counts: shards.map(\.count), element: .float)
+            var stats = statistics
+            try comm.allreduce(&stats, op: .sum)
+            return (stats, monotonicSeconds() - t)
+        }
         guard comm.size > 1 else { return (statistics, 0) }
         let t0 = monotonicSeconds()
         send(downTo: 0)
@@ -108,6 +144,23 @@ public final class GradientSync {
         memcpy(gradients, staging, holdBackFloats * 4)
         let summed = statistics.indices.map { Self.decode(staging + holdBackFloats + 2 * $0) }
         return (summed, monotonicSeconds() - t0)
+    }
+
+    /// ZeRO-1: the sum over ranks of each rank's sum of squares of its shard (the squared global gradient norm).
+    public func globalSumOfSquares(_ local: Double) throws -> Double {
+        var squares = [local]
+        try comm.allreduce(&squares, op: .sum)
+        return squares[0]
+    }
+
+    /// ZeRO-1: every rank's shard gathered into the full-length buffer `full` (complete on every rank); `part` is this
+    /// rank's shard (`shard.count` floats). MPI forbids overlapping send and receive buffers: `part` must not lie in `full`.
+    public func allgatherShards(_ part: UnsafeBufferPointer<Float>, into full: UnsafeMutablePointer<Float>) throws {
+        let shards = self.shards ?? [0..<count]
+        precondition(part.count == shard.count, "allgatherShards: \(part.count) floats for a shard of \(shard.count)")
+        try comm.allgatherv(UnsafeRawPointer(part.baseAddress ?? UnsafePointer(full)), byteCount: part.count * 4,
+                            output: UnsafeMutableRawPointer(full), counts: shards.map { $0.count * 4 },
+                            displacements: shards.map { $0.lowerBound * 4 })
     }
 
     /// Splits a Double into two Floats whose sum restores it to about 48 bits.

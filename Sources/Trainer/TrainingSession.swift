@@ -24,8 +24,8 @@ public final class TrainingSession {
     var partitioner: Partitioner
     var speeds: SpeedEstimator
     let schedule: LearningRateSchedule
-    let optimizer: AdamWOptimizer?
-    let sharded: ShardedAdamW?
+    /// AdamW over this rank's part of the buffer (`sync.shard`: all of it, or its ZeRO-1 shard).
+    let optimizer: AdamWOptimizer
     let sync: GradientSync
     let checkpoints: CheckpointStore
     let evaluator: Evaluator
@@ -44,8 +44,9 @@ public final class TrainingSession {
 
     /// Sets the run up: reads the data and config, builds the model (fresh, from `initFrom`, or from the run's
     /// latest checkpoint with `resume`), and prepares the run folder. Rank 0 writes; every rank checks.
+    /// `importer` reads an `initFrom` that is not a ddtrain checkpoint (an export: Interop's ModelImport).
     public init(config: TrainingConfig, runDirectory: String, resume: Bool, initFrom: String? = nil,
-                comm: Communicator) throws {
+                importer: ParameterImporter? = nil, comm: Communicator) throws {
         self.comm = comm
         self.runDirectory = runDirectory
         faults = FaultInjection.fromEnvironment()
@@ -53,7 +54,9 @@ public final class TrainingSession {
             throw DDError.file(config.data.directory, "holds no prepared dataset (no \(Manifest.fileName))",
                                fix: "run 'ddtrain prepare --config FILE' first or set data.dir")
         }
-        let store = try DatasetStore(directory: config.data.directory)
+        // A rank maps only the shards it owns (shard % size): what it computes of other shards arrives through the
+        // step exchange with its document starts, and it evaluates only its own shards' held-out sequences.
+        let store = try DatasetStore(directory: config.data.directory, shards: { [size = comm.size, rank = comm.rank] in $0 % size == rank })
         self.store = store
         // The prepared data is the truth: stated data keys must match it, and the others are taken from it.
         let config = try DataAgreement.resolved(config, manifest: store.manifest)
@@ -97,15 +100,9 @@ public final class TrainingSession {
         let adam = AdamWConfig(beta1: Float(config.optim.beta1), beta2: Float(config.optim.beta2), eps: Float(config.optim.eps),
                                weightDecay: Float(config.optim.weightDecay),
                                excludeNormsAndEmbeddings: !config.optim.decayNormsAndEmbeddings)
-        if config.run.zero1 {
-            sharded = ShardedAdamW(layout: model.layout, config: adam, rank: comm.rank, size: comm.size)
-            optimizer = nil
-        } else {
-            optimizer = AdamWOptimizer(layout: model.layout, config: adam)
-            sharded = nil
-        }
         sync = GradientSync(comm: comm, gradients: model.grads.baseAddress!, count: model.layout.count,
-                            bucketFloats: Int(config.run.gradBucketMB * 262_144))
+                            bucketFloats: Int(config.run.gradBucketMB * 262_144), zero1: config.run.zero1)
+        optimizer = AdamWOptimizer(layout: model.layout, config: adam, shard: sync.shard)
         checkpoints = CheckpointStore(runDirectory: runDirectory, keep: config.run.keepCheckpoints)
         evaluator = Evaluator(config: config.eval, store: store, layouts: evalLayouts)
         try prepareRunDirectory(resume: resume)
@@ -122,7 +119,7 @@ public final class TrainingSession {
         if resume {
             try restore()
         } else if let initFrom {
-            try initialize(from: initFrom)
+            try initialize(from: initFrom, importer: importer)
         }
     }
 
@@ -227,15 +224,16 @@ public final class TrainingSession {
         let t0 = monotonicSeconds()
         let plan = planner.plan(step: step)
         let assignment = partitioner.assign(plan, speeds: speeds.speeds)
+        // Each sequence travels with its document starts, so this rank reads only its own shards' files.
         let mine = try StepExchange.run(plan: plan, rankOf: assignment.rankOf, comm: comm) { ref in
-            try store.sequence(layout: ref.layout, shard: ref.shard, split: .train, index: ref.index).tokens
+            let s = try store.sequence(layout: ref.layout, shard: ref.shard, split: .train, index: ref.index)
+            return SequencePayload(tokens: s.tokens, documentStarts: s.documentStarts)
         }
         let t1 = monotonicSeconds()
-        let stored = try mine.map { seq -> StoredSequence in
-            let starts = try store.documentStarts(layout: seq.ref.layout, shard: seq.ref.shard, split: .train, index: seq.ref.index)
+        let stored = mine.map { seq -> StoredSequence in
             // Packed bins hold at most L + 1 tokens, often fewer: their trained length is their own, not the layout's L.
             let fixed = store.manifest.layouts[seq.ref.layout].fixedLength
-            return StoredSequence(tokens: seq.tokens, documentStarts: starts, trainedLength: fixed ? seq.ref.length : seq.tokens.count - 1)
+            return StoredSequence(tokens: seq.tokens, documentStarts: seq.documentStarts, trainedLength: fixed ? seq.ref.length : seq.tokens.count - 1)
         }
         let batch = BatchBuilder.build(stored, documentMasking: plan.documentMasking)
         faults.maybePoison(model.params, step: step)
@@ -243,7 +241,7 @@ public final class TrainingSession {
         var localLoss = LossSum(sum: 0, count: 0)
         if batch.count > 0 {
             // ZeRO-1 reduce-scatters after backward; plain data parallelism overlaps the allreduce with backward.
-            let hook: ((Range<Int>) -> Void)? = sharded == nil ? { [sync] r in sync.gradientsReady(r) } : nil
+            let hook: ((Range<Int>) -> Void)? = sync.overlapsBackward ? { [sync] r in sync.gradientsReady(r) } : nil
             localLoss = try model.forwardBackward(batch, zLoss: Float(config.optim.zLoss), onGradientsReady: hook)
         } else {
             // A rank with no sequences contributes zeros, and still joins every collective.
@@ -256,12 +254,7 @@ public final class TrainingSession {
         let votes = Interruption.votes
         let local = [localLoss.sum, Double(localLoss.count), Double(batch.count),
                      batch.count > 0 ? modelConfig.trainingFLOPs(segmentLengths: batch.segmentLengths) : 0, votes.0, votes.1]
-        let (stats, exposed): ([Double], Double)
-        if let sharded {
-            (stats, exposed) = try reduceScatterGradients(local, sharded)
-        } else {
-            (stats, exposed) = try sync.finish(statistics: local)
-        }
+        let (stats, exposed) = try sync.finish(statistics: local)
         return StepGradient(plan: plan, assignment: assignment, lossSum: stats[0], tokenCount: Int(stats[1].rounded()),
                             inputTokens: Int(stats[2].rounded()), flops: stats[3],
                             exposedSeconds: exposed, exchangeSeconds: t1 - t0, computeSeconds: computeSeconds,
@@ -310,43 +303,27 @@ public final class TrainingSession {
         ])
     }
 
-    /// ZeRO-1 reduction: one reduce-scatter of the gradients (after backward), the statistics in a small allreduce.
-    private func reduceScatterGradients(_ local: [Double], _ sharded: ShardedAdamW) throws -> ([Double], Double) {
-        let t = monotonicSeconds()
-        try comm.reduceScatter(UnsafeMutableRawPointer(model.grads.baseAddress!), counts: sharded.shardCounts, element: .float)
-        var stats = local
-        try comm.allreduce(&stats, op: .sum)
-        return (stats, monotonicSeconds() - t)
-    }
-
     /// Gradient of the mean loss, global-norm clipping and the AdamW update; returns the norm before clipping.
     private func applyUpdate(tokenCount: Int, lr: Double) throws -> Double {
         let scale = 1 / Float(max(1, tokenCount))
-        if let optimizer {
+        guard sync.shards != nil else {
             Vector.scale(model.grads.baseAddress!, count: model.grads.count, by: scale, pool: model.pool)
             let norm = clipGradients(model.grads, maxNorm: config.optim.clip, pool: model.pool)
             try optimizer.step(params: model.params, grads: model.grads, lr: Float(lr), pool: model.pool)
             return norm
         }
-        let sharded = sharded!
-        let g = model.grads.baseAddress! + sharded.shard.lowerBound
-        Vector.scale(g, count: sharded.shard.count, by: scale, pool: model.pool)
-        var squares = [Vector.sumOfSquares(g, count: sharded.shard.count, pool: model.pool)]
-        try comm.allreduce(&squares, op: .sum)
-        let norm = squares[0].squareRoot()
+        // ZeRO-1: this rank scales, clips and updates only its shard, then the shards are gathered.
+        let shard = optimizer.shard
+        let g = model.grads.baseAddress! + shard.lowerBound
+        Vector.scale(g, count: shard.count, by: scale, pool: model.pool)
+        let norm = try sync.globalSumOfSquares(Vector.sumOfSquares(g, count: shard.count, pool: model.pool)).squareRoot()
         if config.optim.clip > 0, norm > config.optim.clip {
-            Vector.scale(g, count: sharded.shard.count, by: Float(config.optim.clip / norm), pool: model.pool)
+            Vector.scale(g, count: shard.count, by: Float(config.optim.clip / norm), pool: model.pool)
         }
-        try sharded.step(params: model.params.baseAddress!, grads: model.grads.baseAddress!, lr: Float(lr), gradScale: 1)
-        // Every rank's updated shard, gathered in place into the full parameter buffer.
-        // MPI forbids overlapping send and receive buffers, so the shard is copied out first.
-        let p = UnsafeMutableRawPointer(model.params.baseAddress!)
-        let displacements = sharded.shardCounts.indices.map { sharded.shardCounts[..<$0].reduce(0, +) * 4 }
-        let mine = Array(model.params[sharded.shard])
-        try mine.withUnsafeBytes { shard in
-            try comm.allgatherv(shard.baseAddress ?? UnsafeRawPointer(p), byteCount: shard.count, output: p,
-                                counts: sharded.shardCounts.map { $0 * 4 }, displacements: displacements)
-        }
+        try optimizer.step(params: model.params, grads: model.grads, lr: Float(lr), pool: model.pool)
+        // Every rank's updated shard, gathered in place into the full parameter buffer (the shard is copied out first).
+        let mine = Array(model.params[shard])
+        try mine.withUnsafeBufferPointer { try sync.allgatherShards($0, into: model.params.baseAddress!) }
         return norm
     }
 
@@ -362,7 +339,7 @@ extension TrainingSession {
     /// The gradient of the mean loss over all target tokens of global step `step` (summed across ranks and
     /// divided by the global token count), without updating anything: what N ranks must agree on with 1 rank.
     public func gradientProbe(step: Int) throws -> (gradient: [Float], loss: Double, tokens: Int) {
-        precondition(sharded == nil, "the probe reads the full gradient; run it without ZeRO-1")
+        precondition(sync.shards == nil, "the probe reads the full gradient; run it without ZeRO-1")
         let g = try computeGradient(step: step)
         let scale = 1 / Float(max(1, g.tokenCount))
         return (model.grads.map { $0 * scale }, g.lossSum / Double(max(1, g.tokenCount)), g.tokenCount)

@@ -14,14 +14,12 @@ extension TrainingSession {
     func saveCheckpoint(nextStep: Int, elapsed: Double) throws {
         let n = model.layout.count
         var m: [Float] = [], v: [Float] = []
-        var stepCount = 0
-        if let sharded {
-            m = try gatherShards(sharded.m, sharded)
-            v = try gatherShards(sharded.v, sharded)
-            stepCount = sharded.stepCount
-        } else if let optimizer {
-            stepCount = optimizer.stepCount
-            if comm.rank == 0 { m = Array(optimizer.m); v = Array(optimizer.v) }
+        let stepCount = optimizer.stepCount
+        if sync.shards != nil {
+            m = try gatherShards(optimizer.m)
+            v = try gatherShards(optimizer.v)
+        } else if comm.rank == 0 {
+            m = Array(optimizer.m); v = Array(optimizer.v)
         }
         if comm.rank == 0 {
             let header = JSON.obj([
@@ -45,13 +43,10 @@ extension TrainingSession {
     }
 
     /// Every rank's shard of a ZeRO-1 moment buffer, concatenated (complete on every rank).
-    private func gatherShards(_ part: UnsafeMutableBufferPointer<Float>, _ sharded: ShardedAdamW) throws -> [Float] {
+    private func gatherShards(_ part: UnsafeMutableBufferPointer<Float>) throws -> [Float] {
         var full = [Float](repeating: 0, count: model.layout.count)
-        let displacements = sharded.shardCounts.indices.map { sharded.shardCounts[..<$0].reduce(0, +) * 4 }
-        try full.withUnsafeMutableBytes { out in
-            try comm.allgatherv(UnsafeRawPointer(part.baseAddress!), byteCount: sharded.shard.count * 4, output: out.baseAddress!,
-                                counts: sharded.shardCounts.map { $0 * 4 }, displacements: displacements)
-        }
+        let mine = UnsafeBufferPointer(rebasing: part[0..<optimizer.shard.count])
+        try full.withUnsafeMutableBufferPointer { try sync.allgatherShards(mine, into: $0.baseAddress!) }
         return full
     }
 
@@ -73,14 +68,10 @@ extension TrainingSession {
         }
         _ = params.withUnsafeBufferPointer { model.params.update(fromContentsOf: $0) }
         try adoptSavedPrecision(h, path: path)
-        if let optimizer {
-            _ = m.withUnsafeBufferPointer { optimizer.m.update(fromContentsOf: $0) }
-            _ = v.withUnsafeBufferPointer { optimizer.v.update(fromContentsOf: $0) }
-            optimizer.stepCount = steps
-        } else if let sharded {
-            for (i, j) in sharded.shard.enumerated() { sharded.m[i] = m[j]; sharded.v[i] = v[j] }
-            sharded.stepCount = steps
-        }
+        // This rank's part of the moments (all of them, or its ZeRO-1 shard).
+        _ = optimizer.m.update(fromContentsOf: m[optimizer.shard])
+        _ = optimizer.v.update(fromContentsOf: v[optimizer.shard])
+        optimizer.stepCount = steps
         startStep = next
         tokensSeen = h["tokens_seen"]?.intValue ?? 0
         elapsedBefore = h["elapsed_s"]?.doubleValue ?? 0
@@ -107,11 +98,14 @@ extension TrainingSession {
         }
     }
 
-    /// Starts from the parameters of a ddtrain checkpoint file, or of an export folder / .safetensors file
-    /// (shape-checked against the config by ModelImport); optimizer state is not taken.
-    func initialize(from path: String) throws {
-        if ModelImport.isExport(path) {
-            let params = try ModelImport.load(path, config: modelConfig)
+    /// Starts from the parameters of a ddtrain checkpoint file, or of whatever `importer` reads (an export folder /
+    /// .safetensors file, shape-checked against the config by Interop's ModelImport); optimizer state is not taken.
+    func initialize(from path: String, importer: ParameterImporter?) throws {
+        if let importer, let params = try importer(path, modelConfig) {
+            guard params.count == model.layout.count else {
+                throw DDError.file(path, "holds \(params.count) parameters, not the \(model.layout.count) of the config's model",
+                                   fix: "use an export of this model")
+            }
             _ = params.withUnsafeBufferPointer { model.params.update(fromContentsOf: $0) }
             Log.info("initialised the model from the export \(path)")
             return

@@ -18,35 +18,44 @@ public struct AdamWConfig: Equatable, Sendable {
     }
 }
 
-/// AdamW over the flat parameter buffer: owns m and v (same layout) and the update count.
+/// AdamW over the flat parameter buffer: owns m and v for its shard and the update count.
 ///
-/// `step` may cover any sub-range (a ZeRO-1 shard); m and v outside the ranges a rank updates stay untouched.
+/// Without a shard it holds moments for the whole buffer. With ZeRO-1 each rank makes one for its shard
+/// (Trainer's `GradientSync.shard`): m and v then exist only for that range (memory drops by the world size),
+/// and `step` updates only inside it. `step` may cover any sub-range of the shard; m and v outside the ranges a step
+/// updates stay untouched.
 public final class AdamWOptimizer {
     public let layout: ParameterLayout
     public var config: AdamWConfig
-    /// First and second moments, same layout as the parameters (for checkpoints: save and restore them as they are).
+    /// The range of the flat buffer whose moments this optimizer holds and updates (all of it by default).
+    public let shard: Range<Int>
+    /// First and second moments of `shard` (element i is parameter shard.lowerBound + i); for checkpoints, save and
+    /// restore them as they are.
     public let m: UnsafeMutableBufferPointer<Float>
     public let v: UnsafeMutableBufferPointer<Float>
     /// Updates done so far (bias correction uses stepCount + 1 for the next one); restore it from checkpoints.
     public var stepCount: Int = 0
 
-    /// Zeroed moments for `layout`.
-    public init(layout: ParameterLayout, config: AdamWConfig) {
+    /// Zeroed moments for `shard` of `layout` (the whole buffer when nil).
+    public init(layout: ParameterLayout, config: AdamWConfig, shard: Range<Int>? = nil) {
         self.layout = layout
         self.config = config
-        m = .allocate(capacity: layout.count)
-        v = .allocate(capacity: layout.count)
+        let shard = shard ?? 0..<layout.count
+        precondition(shard.lowerBound >= 0 && shard.upperBound <= layout.count, "AdamWOptimizer: shard \(shard) outside 0..<\(layout.count)")
+        self.shard = shard
+        m = .allocate(capacity: max(1, shard.count))
+        v = .allocate(capacity: max(1, shard.count))
         m.initialize(repeating: 0)
         v.initialize(repeating: 0)
     }
 
     deinit { m.deallocate(); v.deallocate() }
 
-    /// One optimizer step over `range` of the flat buffers (the whole buffer by default); counts as one update.
+    /// One optimizer step over `range` of the flat buffers (the whole shard by default); counts as one update.
     /// `gradScale` multiplies the gradients on the fly (e.g. 1/token count).
     public func step(params: UnsafeMutableBufferPointer<Float>, grads: UnsafeMutableBufferPointer<Float>, lr: Float,
                      range: Range<Int>? = nil, gradScale: Float = 1, pool: WorkerPool = .serial) throws {
-        try step(params: params, grads: grads, lr: lr, ranges: [range ?? 0..<layout.count], gradScale: gradScale, pool: pool)
+        try step(params: params, grads: grads, lr: lr, ranges: [range ?? shard], gradScale: gradScale, pool: pool)
     }
 
     /// One optimizer step over several disjoint ranges at once (still one update for bias correction). Each
@@ -56,8 +65,8 @@ public final class AdamWOptimizer {
         guard params.count == layout.count, grads.count == layout.count else {
             throw DDError("AdamWOptimizer: buffers of \(params.count)/\(grads.count) floats, layout has \(layout.count) (fix: pass the model's params and grads)")
         }
-        for r in ranges where r.lowerBound < 0 || r.upperBound > layout.count {
-            throw DDError("AdamWOptimizer: range \(r) is outside 0..<\(layout.count) (fix: pass a shard of the flat buffer)")
+        for r in ranges where r.lowerBound < shard.lowerBound || r.upperBound > shard.upperBound {
+            throw DDError("AdamWOptimizer: range \(r) is outside its shard \(shard) (fix: pass ranges inside the optimizer's shard)")
         }
         let step = stepCount + 1
         for r in ranges {
@@ -68,10 +77,10 @@ public final class AdamWOptimizer {
                 let decay = (t.decays || !config.excludeNormsAndEmbeddings) ? config.weightDecay : 0
                 var failure: Error?
                 pool.ranges(count: hi - lo, align: 16) { piece in
-                    let at = lo + piece.lowerBound
+                    let at = lo + piece.lowerBound, local = at - shard.lowerBound
                     do {
                         try AdamW.update(params: params.baseAddress! + at, grads: grads.baseAddress! + at,
-                                         m: m.baseAddress! + at, v: v.baseAddress! + at, count: piece.count, lr: lr,
+                                         m: m.baseAddress! + local, v: v.baseAddress! + local, count: piece.count, lr: lr,
                                          beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: decay,
                                          step: step, gradScale: gradScale)
                     } catch { failure = error }

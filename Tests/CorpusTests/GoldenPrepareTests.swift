@@ -7,7 +7,7 @@ import TestSupport
 /// the discarded tokens with tools/reference_prepare.py, an independent Python implementation of the rules and
 /// file formats (including the seeded long-document draw and the validation hash).
 @Suite struct GoldenPrepareTests {
-    static let folder = MPIRunner.packageRoot + "/Tests/Golden/Corpus"
+    static let folder = MPIRunner.packageRoot + "/Tests/CorpusTests/Golden"
 
     @Test func filesMatchThePythonReference() throws {
         let golden = try FileIO.readJSON(GoldenPrepareTests.folder + "/golden.json")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Corpus
 @testable import Support
@@ -59,6 +60,23 @@ import Testing
 
         let one = try DatasetStore(directory: s1.directory), two = try DatasetStore(directory: s2.directory)
         #expect(two.manifest.shardCount == 2)
+
+        // A rank's view: a store opened for shard 0 only still opens with every file of shard 1 removed, reads shard 0
+        // as the full store does, and refuses shard 1.
+        let view = dir + "/view"
+        try FileManager.default.copyItem(atPath: s2.directory, toPath: view)
+        for f in two.manifest.files where f.name.contains(".shard-0001.") { try FileManager.default.removeItem(atPath: view + "/" + f.name) }
+        #expect(throws: DDError.self) { _ = try DatasetStore(directory: view) }
+        let mine = try DatasetStore(directory: view, shards: { $0 == 0 })
+        for (li, layout) in two.manifest.layouts.enumerated() {
+            for i in 0..<min(3, two.count(layout: li, shard: 0, split: .train)) {
+                let a = try mine.sequence(layout: li, shard: 0, split: .train, index: i), b = try two.sequence(layout: li, shard: 0, split: .train, index: i)
+                #expect(a.tokens == b.tokens && a.documentStarts == b.documentStarts, "\(layout.name) #\(i)")
+            }
+            if two.count(layout: li, shard: 1, split: .train) > 0 {
+                #expect(throws: DDError.self) { _ = try mine.sequence(layout: li, shard: 1, split: .train, index: 0) }
+            }
+        }
         let train1 = try PrepareTests.bucketPieces(one, split: .train), valid1 = try PrepareTests.bucketPieces(one, split: .valid)
         #expect(train1 == (try PrepareTests.bucketPieces(two, split: .train)))
         #expect(valid1 == (try PrepareTests.bucketPieces(two, split: .valid)))

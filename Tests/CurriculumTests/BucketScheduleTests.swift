@@ -97,7 +97,7 @@ import Support
     @Test func firstPickFollowsTheWeightRule() throws {
         // Buckets with unequal batch counts: 8, 4, 2 and 1 batches of 1024 tokens in the single cycle.
         let layouts = (4...7).map { k in
-            LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainedLength: 1 << k, trainCounts: [(8192 >> (k - 4)) >> k])
+            LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainCounts: [(8192 >> (k - 4)) >> k])
         }
         let odds = [1.0, 2, 3, 4]
         for rule in [WeightRule.odds, .batchesTimesOdds] {

@@ -54,7 +54,7 @@ import Support
     }
 
     @Test func layoutCountsRoundTripAndErrors() throws {
-        let l = LayoutCounts(kind: .packed(2048), tokensPerSequence: 2049, trainedLength: 2048, trainCounts: [3, 0, 5])
+        let l = LayoutCounts(kind: .packed(2048), tokensPerSequence: 2049, trainCounts: [3, 0, 5])
         #expect(try LayoutCounts.parse(l.toJSON(), where: "counts[0]") == l)
         #expect(LayoutKind(name: "bucket8") == .bucket(8) && LayoutKind(name: "concat1024") == .concat(1024) && LayoutKind(name: "bin") == nil)
         let bad = try JSONParser.parse("{\"kind\": \"bucket8\", \"trained_length\": 256, \"train_counts\": [1, -1]}")

@@ -4,7 +4,7 @@ import Support
 /// Synthetic layout counts for the tests: buckets min...max, `shards` shards, counts chosen by a seeded RNG.
 func syntheticBuckets(min lo: Int = 4, max hi: Int = 7, shards: Int, sequencesPerShard: (Int, Int) -> Int) -> [LayoutCounts] {
     (lo...hi).map { k in
-        LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainedLength: 1 << k,
+        LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1,
                      trainCounts: (0..<shards).map { sequencesPerShard(k, $0) })
     }
 }

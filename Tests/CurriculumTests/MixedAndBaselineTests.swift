@@ -37,8 +37,8 @@ import Support
 
     @Test func baselinesTakeBOverLSequencesOfTheirLayout() throws {
         let layouts = BucketScheduleTests.layouts() + [
-            LayoutCounts(kind: .concat(256), tokensPerSequence: 257, trainedLength: 256, trainCounts: [30, 31, 29]),
-            LayoutCounts(kind: .packed(256), tokensPerSequence: 257, trainedLength: 256, trainCounts: [20, 0, 25]),
+            LayoutCounts(kind: .concat(256), tokensPerSequence: 257, trainCounts: [30, 31, 29]),
+            LayoutCounts(kind: .packed(256), tokensPerSequence: 257, trainCounts: [20, 0, 25]),
         ]
         for (batching, layout, total) in [(Batching.concat, 4, 90), (.concatMasked, 4, 90), (.packed, 5, 45)] {
             var c = testConfig(batching, tokensPerStep: 2048)
@@ -91,7 +91,7 @@ import Support
     @Test func passMatchesNaiveRoundRobin() {
         let counts = [5, 0, 9, 2, 9, 3, 1]
         for world in [1, 2, 3, 5, 7, 10] {
-            let layout = LayoutCounts(kind: .bucket(4), tokensPerSequence: 17, trainedLength: 16, trainCounts: counts)
+            let layout = LayoutCounts(kind: .bucket(4), tokensPerSequence: 17, trainCounts: counts)
             let stream = SequenceStream(layout: 0, counts: layout, worldSize: world, seed: 3)
             var pool = [Int](repeating: 0, count: world)
             for (s, c) in counts.enumerated() { pool[s % world] += c }

@@ -11,7 +11,7 @@ import TestSupport
         // Buckets 2^6..2^9, 4 equal shards: b = 2048 tokens per step, 2 cycles.
         let counts = [6: 256, 7: 128, 8: 64, 9: 40]
         let layouts = counts.keys.sorted().map { k in
-            LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainedLength: 1 << k, trainCounts: [Int](repeating: counts[k]!, count: 4))
+            LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainCounts: [Int](repeating: counts[k]!, count: 4))
         }
         try JSON.array(layouts.map { $0.toJSON() }).compact.write(toFile: dir + "/counts.json", atomically: true, encoding: .utf8)
         try "{\"curriculum\": {\"tokens_per_step\": 2048, \"cycles\": 2}, \"model\": {\"dim\": 64}}"
@@ -42,7 +42,7 @@ import TestSupport
     @Test func shortStepsAreCountedApartAndTheCycleIsTimeWeighted() throws {
         let dir = MPIRunner.temporaryDirectory("plan-short")
         let layouts = (6...11).map { k in
-            LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainedLength: 1 << k,
+            LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1,
                          trainCounts: [Int](repeating: 1 << (13 - k), count: 4))
         }
         try JSON.array(layouts.map { $0.toJSON() }).compact.write(toFile: dir + "/counts.json", atomically: true, encoding: .utf8)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Kernels
 import TestSupport
+import TrainerFixtures
 @testable import Support
 
 /// N ranks must produce the gradient 1 rank produces on the same global step (method.md §7).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import TrainerFixtures
 @testable import Support
 @testable import Trainer
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Kernels
 import TestSupport
+import TrainerFixtures
 @testable import Support
 @testable import Trainer
 

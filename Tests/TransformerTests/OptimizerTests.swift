@@ -47,6 +47,41 @@ import Testing
         #expect(throws: DDError.self) { try opt.step(params: params, grads: grads, lr: 0.01, range: 0..<(n + 1)) }
     }
 
+    /// Optimizers that each hold the moments of one shard only (ZeRO-1) give, shard by shard, exactly the parameters
+    /// and moments of one optimizer over the whole buffer; a range outside the shard is refused.
+    @Test func shardedOptimizersMatchTheWholeBuffer() throws {
+        let layout = ParameterLayout(config: tinyConfig(layers: 1, dim: 8, heads: 2, vocab: 5, qkNorm: true))
+        let n = layout.count
+        var rng = Xoshiro256(seed: 7)
+        let start = (0..<n).map { _ in Float(rng.nextGaussian()) }
+        let gradients = (0..<3).map { _ in (0..<n).map { _ in Float(rng.nextGaussian()) } }
+        let config = AdamWConfig(weightDecay: 0.1)
+        func run(_ opt: AdamWOptimizer, _ params: UnsafeMutableBufferPointer<Float>) throws {
+            var g = [Float](repeating: 0, count: n)
+            for grads in gradients {
+                g = grads
+                try g.withUnsafeMutableBufferPointer { try opt.step(params: params, grads: $0, lr: 0.01, gradScale: 0.5) }
+            }
+        }
+        let whole = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
+        defer { whole.deallocate() }
+        _ = whole.initialize(from: start)
+        let full = AdamWOptimizer(layout: layout, config: config)
+        try run(full, whole)
+        let cuts = [0..<(n / 3 + 1), (n / 3 + 1)..<(2 * n / 3 - 5), (2 * n / 3 - 5)..<n]
+        for cut in cuts {
+            let params = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
+            defer { params.deallocate() }
+            _ = params.initialize(from: start)
+            let part = AdamWOptimizer(layout: layout, config: config, shard: cut)
+            try run(part, params)
+            #expect(Array(params[cut]) == Array(whole[cut]))
+            #expect(Array(params[..<cut.lowerBound]) == Array(start[..<cut.lowerBound]))
+            #expect(Array(part.m[0..<cut.count]) == Array(full.m[cut]) && Array(part.v[0..<cut.count]) == Array(full.v[cut]))
+            #expect(throws: DDError.self) { try part.step(params: params, grads: params, lr: 0.01, range: 0..<n) }
+        }
+    }
+
     @Test func clippingScalesToMaxNorm() {
         let n = 1000
         let g = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)

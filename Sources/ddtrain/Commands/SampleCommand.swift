@@ -1,6 +1,7 @@
 import Comm
 import Corpus
 import Kernels
+import Interop
 import Support
 import Trainer
 

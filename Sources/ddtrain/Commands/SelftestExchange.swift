@@ -13,7 +13,7 @@ func syntheticToken(shard: Int, layout: Int, index: Int, position: Int) -> Int32
 /// owns two shards and the owners' shares differ.
 func exchangeSelftestLayouts(worldSize: Int) -> [LayoutCounts] {
     (4...7).map { k in
-        LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1, trainedLength: 1 << k,
+        LayoutCounts(kind: .bucket(k), tokensPerSequence: (1 << k) + 1,
                      trainCounts: (0...worldSize).map { s in (1 << (11 - k)) * (1 + s % 3) + 3 * s })
     }
 }
@@ -50,7 +50,9 @@ let selftestExchangePart = Subcommand(
         let assignment = Partitioner(kind: kind, cost: config.balance.cost).assign(plan, speeds: speeds)
         let got = try StepExchange.run(plan: plan, rankOf: assignment.rankOf, comm: comm) { s in
             guard s.shard % size == me else { throw DDError("selftest exchange: rank \(me) was asked for \(s), owned by rank \(s.shard % size)") }
-            return (0..<layouts[s.layout].tokensPerSequence).map { syntheticToken(shard: s.shard, layout: s.layout, index: s.index, position: $0) }
+            return SequencePayload(tokens: (0..<layouts[s.layout].tokensPerSequence).map {
+                syntheticToken(shard: s.shard, layout: s.layout, index: s.index, position: $0)
+            }, documentStarts: [0, s.index % 7 + 1])
         }
         let expected = plan.sequences.indices.filter { assignment.rankOf[$0] == me }.map { plan.sequences[$0] }
         guard got.map(\.ref) == expected else {
@@ -61,6 +63,9 @@ let selftestExchangePart = Subcommand(
                 syntheticToken(shard: g.ref.shard, layout: g.ref.layout, index: g.ref.index, position: $0)
             }
             guard g.tokens == want else { throw DDError("selftest exchange: step \(t): rank \(me) received wrong tokens for \(g.ref)") }
+            guard g.documentStarts == [0, g.ref.index % 7 + 1] else {
+                throw DDError("selftest exchange: step \(t): rank \(me) received wrong document starts for \(g.ref)")
+            }
             checked += g.tokens.count
         }
         for (i, s) in plan.sequences.enumerated() where assignment.rankOf[i] != s.shard % size {

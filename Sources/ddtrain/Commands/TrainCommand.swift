@@ -1,5 +1,6 @@
 import Comm
 import Kernels
+import Interop
 import Support
 import Trainer
 
@@ -34,7 +35,7 @@ let trainCommand = Command(
     let out = runFolder(args, configPath: configPath)
     let mode = try ResumeMode.flag(present: args.flag("resume"), value: args.value("resume")) ?? config.run.resume
     let session = try TrainingSession(config: config, runDirectory: out, resume: try mode.resolve(runDirectory: out, comm: comm),
-                                      initFrom: args.value("init-from"), comm: comm)
+                                      initFrom: args.value("init-from"), importer: ModelImport.importer, comm: comm)
     let summary = try session.run()
     if comm.rank == 0 {
         if args.flag("json") {

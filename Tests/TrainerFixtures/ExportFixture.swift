@@ -6,10 +6,15 @@ import TestSupport
 
 /// Shared pieces of the export, import, sample and eval tests: random models, checkpoints written the way the
 /// trainer writes them, and the numpy reference (tools/safetensors_reference.py) run as a child process.
-enum ExportFixture {
+public enum ExportFixture {
+    /// Tolerance on logits, relative to the largest |logit| (at least 1): ddtrain runs in Float32, the reference in
+    /// float64. Measured: 3e-6 … 1.6e-5 absolute at logits up to ~9 (≤ 2e-6 relative); an export without the RoPE
+    /// permutation is off by ~10.
+    public static let tolerance: Float = 2e-5
+
     /// A small model config (several heads so the per-head RoPE permutation matters; a low RoPE base so every
     /// pair rotates visibly over a short prompt).
-    static func config(layers: Int = 2, dim: Int = 32, heads: Int = 4, tied: Bool = false, ropeBase: Double = 100) -> ModelConfig {
+    public static func config(layers: Int = 2, dim: Int = 32, heads: Int = 4, tied: Bool = false, ropeBase: Double = 100) -> ModelConfig {
         var c = ModelConfig(vocab: 257)
         c.layers = layers; c.dim = dim; c.heads = heads; c.tiedEmbeddings = tied; c.ropeBase = ropeBase
         return c
@@ -17,7 +22,7 @@ enum ExportFixture {
 
     /// A model whose every parameter is random, norm gains included (a fresh model has gains of exactly 1, which
     /// would hide a norm exported under the wrong name).
-    static func randomModel(_ config: ModelConfig, seed: UInt64, maxTokens: Int = 64) throws -> Model {
+    public static func randomModel(_ config: ModelConfig, seed: UInt64, maxTokens: Int = 64) throws -> Model {
         let model = try Model(config: config, maxTokens: maxTokens, seed: seed)
         var rng = Xoshiro256(seed: seed &+ 17)
         for t in model.layout.tensors {
@@ -30,7 +35,7 @@ enum ExportFixture {
 
     /// Writes `model`'s parameters as a checkpoint RUN/checkpoints/checkpoint-00000001.ddt (header as the trainer
     /// writes it, no run config.json) and returns its path.
-    static func writeCheckpoint(_ model: Model) throws -> String {
+    public static func writeCheckpoint(_ model: Model) throws -> String {
         let run = MPIRunner.temporaryDirectory("export-run")
         let store = CheckpointStore(runDirectory: run, keep: 1)
         let params = Array(model.params)
@@ -46,14 +51,14 @@ enum ExportFixture {
     }
 
     /// Runs tools/safetensors_reference.py with `args`; fails the caller with its stderr when it fails.
-    static func python(_ args: [String]) throws -> ProcessResult {
+    public static func python(_ args: [String]) throws -> ProcessResult {
         let result = try ProcessRunner.run(["python3", MPIRunner.packageRoot + "/tools/safetensors_reference.py"] + args, timeout: 120)
         if result.status != 0 { throw DDError("safetensors_reference.py \(args.first ?? "") failed: \(result.stderr)") }
         return result
     }
 
     /// The numpy reference's logits [T, V] for `tokens` from the export folder `dir`.
-    static func referenceLogits(_ dir: String, tokens: [Int32], tool: String = "safetensors_reference.py") throws -> [Float] {
+    public static func referenceLogits(_ dir: String, tokens: [Int32], tool: String = "safetensors_reference.py") throws -> [Float] {
         let out = MPIRunner.temporaryDirectory("ref-logits") + "/logits.f32"
         let csv = tokens.map(String.init).joined(separator: ",")
         _ = try python(["logits", dir, "--tokens", csv, "--out", out])
@@ -61,18 +66,18 @@ enum ExportFixture {
     }
 
     /// The model's own logits of one sequence starting at position 0.
-    static func logits(_ model: Model, _ tokens: [Int32]) throws -> [Float] {
+    public static func logits(_ model: Model, _ tokens: [Int32]) throws -> [Float] {
         try model.logits(PackedBatch(sequences: [(tokens, [Int32](repeating: -1, count: tokens.count))]))
     }
 
     /// Largest absolute difference and largest absolute value of `b` (the scale a tolerance is relative to).
-    static func compare(_ a: [Float], _ b: [Float]) -> (diff: Float, scale: Float) {
+    public static func compare(_ a: [Float], _ b: [Float]) -> (diff: Float, scale: Float) {
         precondition(a.count == b.count)
         return (zip(a, b).map { abs($0 - $1) }.max() ?? 0, b.map(abs).max() ?? 0)
     }
 
     /// A prompt of `n` ids spread over the byte range.
-    static func prompt(_ n: Int, seed: UInt64 = 5) -> [Int32] {
+    public static func prompt(_ n: Int, seed: UInt64 = 5) -> [Int32] {
         var rng = Xoshiro256(seed: seed)
         return (0..<n).map { _ in Int32(rng.nextInt(below: 257)) }
     }

@@ -1,6 +1,8 @@
 import Foundation
 import TestSupport
+import TrainerFixtures
 import Testing
+@testable import Reports
 @testable import Support
 @testable import Trainer
 

@@ -1,4 +1,5 @@
 import Support
+import Trainer
 
 /// One training step as the report needs it (a "train" record of metrics.jsonl).
 public struct ReportStep: Equatable {

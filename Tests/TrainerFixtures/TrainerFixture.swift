@@ -7,12 +7,12 @@ import TestSupport
 ///
 /// Documents are deterministic word sequences of log-spread lengths (20 to 3,000 bytes) so every bucket from
 /// 2^4 to 2^8 and the concat/packed baselines get sequences; they are prepared as 2 shards so owners differ.
-enum TrainerFixture {
-    static let words = ["the", "model", "reads", "a", "document", "of", "many", "lengths", "and", "learns", "to",
+public enum TrainerFixture {
+    public static let words = ["the", "model", "reads", "a", "document", "of", "many", "lengths", "and", "learns", "to",
                         "predict", "next", "byte", "in", "each", "piece", "curriculum", "grows", "short", "long", "data"]
 
     /// Prepares the dataset once per process and returns its folder.
-    static let dataDirectory: String = {
+    public static let dataDirectory: String = {
         let root = MPIRunner.temporaryDirectory("trainer-data")
         var lines: [String] = []
         var rng = Xoshiro256(seed: 99)
@@ -35,7 +35,7 @@ enum TrainerFixture {
     }()
 
     /// Writes a training config for the fixture's data with `curriculum`, `train` and `model` extras.
-    static func config(_ name: String, curriculum: [(String, JSON)] = [], train: [(String, JSON)] = [],
+    public static func config(_ name: String, curriculum: [(String, JSON)] = [], train: [(String, JSON)] = [],
                        optim: [(String, JSON)] = []) -> String {
         let dir = MPIRunner.temporaryDirectory("trainer-config")
         var cur: [(String, JSON)] = [("batching", .string("bucket")), ("schedule", .string("grow_p2")), ("cycles", .int(2)),
@@ -60,7 +60,7 @@ enum TrainerFixture {
     }
 
     /// Reads a little-endian Float32 file.
-    static func floats(_ path: String) throws -> [Float] {
+    public static func floats(_ path: String) throws -> [Float] {
         let d = try Data(contentsOf: URL(fileURLWithPath: path))
         return d.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }

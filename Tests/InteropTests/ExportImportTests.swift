@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import TestSupport
+import TrainerFixtures
+@testable import Interop
 @testable import Support
 @testable import Trainer
 @testable import Transformer
@@ -29,7 +31,7 @@ import TestSupport
         _ = params.withUnsafeBufferPointer { model.params.update(fromContentsOf: $0) }
         let tokens = ExportFixture.prompt(20, seed: 9)
         let (diff, scale) = ExportFixture.compare(try ExportFixture.logits(model, tokens), try ExportFixture.referenceLogits(dir, tokens: tokens))
-        #expect(diff <= ExportTests.tolerance * max(1, scale), "logits differ by \(diff) (scale \(scale))")
+        #expect(diff <= ExportFixture.tolerance * max(1, scale), "logits differ by \(diff) (scale \(scale))")
     }
 
     /// export → import restores every parameter bit for bit (the permutation is inverted exactly), in both conventions.

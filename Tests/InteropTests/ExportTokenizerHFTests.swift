@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import TestSupport
+import TrainerFixtures
 @testable import Corpus
+@testable import Interop
 @testable import Support
 @testable import Trainer
 

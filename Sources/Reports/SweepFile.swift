@@ -1,4 +1,5 @@
 import Support
+import Trainer
 
 /// One run of a sweep: its name (also its run folder's name) and its resolved config.
 public struct SweepVariant: Equatable {

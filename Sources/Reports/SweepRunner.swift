@@ -1,6 +1,7 @@
 import Comm
 import Kernels
 import Support
+import Trainer
 
 /// What a sweep did with each of its variants.
 public struct SweepOutcome: Equatable {

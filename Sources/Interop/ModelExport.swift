@@ -1,5 +1,6 @@
 import Corpus
 import Support
+import Trainer
 import Transformer
 
 /// `ddtrain export`: a checkpoint's parameters as a Hugging Face style folder.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import TestSupport
+import TrainerFixtures
+@testable import Interop
 @testable import Support
 @testable import Trainer
 @testable import Transformer
@@ -8,10 +10,8 @@ import TestSupport
 /// `ddtrain export`: the safetensors layout, the Llama names and config, and the logits an independent numpy
 /// implementation of HF's Llama computes from the exported files alone.
 @Suite struct ExportTests {
-    /// Tolerance on logits, relative to the largest |logit| (at least 1): ddtrain runs in Float32, the reference in
-    /// float64. Measured: 3e-6 … 1.6e-5 absolute at logits up to ~9 (≤ 2e-6 relative); an export without the RoPE
-    /// permutation is off by ~10.
-    static let tolerance: Float = 2e-5
+    /// Tolerance on logits (ExportFixture.tolerance).
+    static let tolerance = ExportFixture.tolerance
 
     /// The export's logits, computed by the reference with HF's rotate-half RoPE, equal ddtrain's forward pass:
     /// this holds only if the q/k rows were permuted per head correctly (and every tensor got the right name).

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import TestSupport
+import TrainerFixtures
+@testable import Interop
 @testable import Support
 @testable import Trainer
 @testable import Transformer

@@ -1,5 +1,6 @@
 import Curriculum
 import Support
+import Trainer
 import Transformer
 
 /// The report as Markdown: the comparison table, the step-time-by-length table and notes on the columns.

@@ -1,6 +1,7 @@
 import Corpus
 import Curriculum
 import Support
+import Trainer
 import Transformer
 
 /// The attention segments a run trained on: how many segments of each length. A segment is what one token

@@ -1,4 +1,5 @@
 import Support
+import Trainer
 import Transformer
 
 /// Loads an export folder (model.safetensors + config.json, as `ddtrain export` writes or as a Hugging Face
@@ -76,5 +77,13 @@ public enum ModelImport {
         if let theirs = json["hidden_act"]?.stringValue, theirs != act {
             Log.warn("\(path)/config.json: hidden_act is \"\(theirs)\" but the training config's MLP uses \(act)")
         }
+    }
+}
+
+extension ModelImport {
+    /// The trainer's `--init-from` hook: an export folder or .safetensors file is loaded, anything else is left to
+    /// the trainer (a ddtrain checkpoint).
+    public static let importer: ParameterImporter = { path, config in
+        isExport(path) ? try load(path, config: config) : nil
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+@testable import Reports
 @testable import Support
 @testable import Trainer
 

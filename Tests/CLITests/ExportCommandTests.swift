@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import TrainerFixtures
 @testable import Support
 @testable import Trainer
 @testable import Transformer
@@ -29,7 +30,7 @@ import TestSupport
         let tokens = ExportFixture.prompt(24, seed: 3)
         let ours = try ExportFixture.logits(model, tokens)
         var (diff, scale) = ExportFixture.compare(ours, try ExportFixture.referenceLogits(made, tokens: tokens))
-        #expect(diff <= ExportTests.tolerance * max(1, scale), "imported model: logits differ by \(diff) (scale \(scale))")
+        #expect(diff <= ExportFixture.tolerance * max(1, scale), "imported model: logits differ by \(diff) (scale \(scale))")
 
         let out = MPIRunner.temporaryDirectory("cli-export") + "/hf"
         let export = try MPIRunner.ddtrain(["export", "--checkpoint", checkpoint, "--out", out, "--json"], timeout: 60)
@@ -37,7 +38,7 @@ import TestSupport
         let report = try JSONParser.parse(export.stdout)
         #expect(report["convention"]?.stringValue == "llama")
         (diff, scale) = ExportFixture.compare(ours, try ExportFixture.referenceLogits(out, tokens: tokens))
-        #expect(diff <= ExportTests.tolerance * max(1, scale), "exported model: logits differ by \(diff) (scale \(scale))")
+        #expect(diff <= ExportFixture.tolerance * max(1, scale), "exported model: logits differ by \(diff) (scale \(scale))")
         // The run's config names the tokenizer and its data the longest trained length (bucket 2^8).
         let tokenizer = try FileIO.readJSON(out + "/ddtrain_tokenizer.json")
         #expect(tokenizer["name"]?.stringValue == "byte")
