@@ -1,8 +1,8 @@
 import Foundation
 import TestSupport
-@testable import Support
-@testable import Trainer
-@testable import Transformer
+import Support
+import Trainer
+import Transformer
 
 /// Shared pieces of the export, import, sample and eval tests: random models, checkpoints written the way the
 /// trainer writes them, and the numpy reference (tools/safetensors_reference.py) run as a child process.

@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
-@testable import Corpus
-@testable import Support
+import Corpus
+import Support
 
 /// A small prepared dataset and configs for multi-process training tests.
 ///
