@@ -34,9 +34,6 @@ public struct PackedBatch: Equatable, Sendable {
     /// Length of every segment.
     public var segmentLengths: [Int] { zip(segmentStarts.dropFirst(), segmentStarts).map { $0 - $1 } }
 
-    /// Tokens that carry a target.
-    public var targetCount: Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
-
     /// Throws a one-line error when arrays disagree in length, ids fall outside the vocabulary or segments are malformed.
     public func validate(vocab: Int, maxTokens: Int) throws {
         let T = tokens.count
