@@ -11,9 +11,11 @@ let package = Package(
     name: "ddtrain",
     products: [
         .executable(name: "ddtrain", targets: ["ddtrain"]),
-        // For fuzz/ (a separate package that links the readers with libFuzzer): only the modules whose readers it
-        // parses (Corpus: manifests, Megatron indexes, llm.c headers; Trainer: training configs), not Interop or Reports.
-        .library(name: "DDTrainReaders", targets: ["Support", "Corpus", "Trainer"]),
+        // For fuzz/ (a separate package that links the readers with libFuzzer), each fuzzer linking only what it
+        // parses: the data readers (Corpus: manifests, Megatron indexes, llm.c headers) without any training code,
+        // and the training-config parser (Trainer) for the config fuzzer alone.
+        .library(name: "DDTrainReaders", targets: ["Support", "Corpus"]),
+        .library(name: "DDTrainConfig", targets: ["Support", "Trainer"]),
     ],
     targets: [
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
