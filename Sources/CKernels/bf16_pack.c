@@ -1,6 +1,7 @@
 /* fp32 → bf16 rounding and the operand packing shared by the bf16 GEMM kernels (AVX512-BF16 and AMX). */
 #include "bf16_internal.h"
 #include <immintrin.h>
+#include "bf16_round.h"
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
 
@@ -18,16 +19,6 @@ void dd_bf16_round_in_place(float *x, long count) {
     }
 }
 
-/* The rounded bf16 of 16 floats, in the high halves of 32-bit lanes (low halves zero). */
-static inline __attribute__((always_inline)) AVX512 __m512i round_high(__m512 x) {
-    __m512i u = _mm512_castps_si512(x);
-    __m512i bias = _mm512_add_epi32(_mm512_set1_epi32(0x7fff), _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1)));
-    __m512i r = _mm512_add_epi32(u, bias);
-    __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-    r = _mm512_mask_or_epi32(r, nan, u, _mm512_set1_epi32(0x00400000));
-    return _mm512_and_si512(r, _mm512_set1_epi32((int)0xffff0000u));
-}
-
 size_t dd_bf16_packed_b_count(long k, long n) {
     long k32 = (k + 31) / 32 * 32, panels = (n + 15) / 16;
     return (size_t)(panels * 16 * k32);
@@ -43,7 +34,7 @@ static AVX512 void pack_b_rows(const float *src, long k, long n, long k_stride, 
         for (long kk = 0; kk < k32; kk += 2) {
             __m512 r0 = kk < k ? _mm512_maskz_loadu_ps(mask, src + kk * k_stride + 16 * p) : _mm512_setzero_ps();
             __m512 r1 = kk + 1 < k ? _mm512_maskz_loadu_ps(mask, src + (kk + 1) * k_stride + 16 * p) : _mm512_setzero_ps();
-            __m512i pair = _mm512_or_si512(_mm512_srli_epi32(round_high(r0), 16), round_high(r1));
+            __m512i pair = _mm512_or_si512(_mm512_srli_epi32(dd_round_high(r0), 16), dd_round_high(r1));
             _mm512_storeu_si512((void *)(panel + kk * 16), pair);
         }
     }
@@ -67,8 +58,8 @@ static AVX512 void pack_b_columns(const float *src, long k, long n, long n_strid
                     __m512 lo = _mm512_maskz_loadu_ps(kk < k ? (k - kk >= 16 ? 0xffff : (__mmask16)((1u << (k - kk)) - 1)) : 0, col + kk);
                     long h = kk + 16;
                     __m512 hi = _mm512_maskz_loadu_ps(h < k ? (k - h >= 16 ? 0xffff : (__mmask16)((1u << (k - h)) - 1)) : 0, col + h);
-                    __m256i a = _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_high(lo), 16));
-                    __m256i b = _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_high(hi), 16));
+                    __m256i a = dd_round_narrow(lo);
+                    __m256i b = dd_round_narrow(hi);
                     pairs = _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
                 }
                 _mm512_i32scatter_epi32((void *)(panel + (kk / 2) * 32 + jj * 2), rows, pairs, 4);
@@ -103,8 +94,7 @@ AVX512 void dd_bf16_pack_a(const float *a, long a_row, long a_depth, long rows, 
             for (long kk = 0; kk < kc32; kk += 16) {
                 long left = kc - kk;
                 __mmask16 mask = left >= 16 ? (__mmask16)0xffff : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
-                __m512i r = _mm512_srli_epi32(round_high(_mm512_maskz_loadu_ps(mask, src + kk)), 16);
-                _mm256_storeu_si256((__m256i *)(out + kk), _mm512_cvtepi32_epi16(r));
+                _mm256_storeu_si256((__m256i *)(out + kk), dd_round_narrow(_mm512_maskz_loadu_ps(mask, src + kk)));
             }
         }
     } else if (a_row == 1) {
@@ -115,8 +105,7 @@ AVX512 void dd_bf16_pack_a(const float *a, long a_row, long a_depth, long rows, 
             long count = left < 16 ? left : 16;
             uint16_t tmp[16];
             for (long kk = 0; kk < kc; kk++) {
-                __m512i r = _mm512_srli_epi32(round_high(_mm512_maskz_loadu_ps(mask, a + kk * a_depth + i0)), 16);
-                _mm256_storeu_si256((__m256i *)tmp, _mm512_cvtepi32_epi16(r));
+                _mm256_storeu_si256((__m256i *)tmp, dd_round_narrow(_mm512_maskz_loadu_ps(mask, a + kk * a_depth + i0)));
                 for (long ii = 0; ii < count; ii++) dst[(i0 + ii) * kc32 + kk] = tmp[ii];
             }
             for (long ii = 0; ii < count; ii++)
@@ -138,10 +127,10 @@ AVX512 void dd_bf16_convert_rows(const float *src, long lds, long rows, long col
         long j = 0;
         for (; j + 16 <= cols; j += 16)
             _mm256_storeu_si256((__m256i *)(out + j),
-                                _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_high(_mm512_loadu_ps(in + j)), 16)));
+                                dd_round_narrow(_mm512_loadu_ps(in + j)));
         if (j < cols) {
             __mmask16 mask = (__mmask16)((1u << (cols - j)) - 1);
-            __m256i r = _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_high(_mm512_maskz_loadu_ps(mask, in + j)), 16));
+            __m256i r = dd_round_narrow(_mm512_maskz_loadu_ps(mask, in + j));
             _mm256_mask_storeu_epi16(out + j, mask, r);
             j = cols;
         }
@@ -158,7 +147,7 @@ AVX512 void dd_bf16_pack_a_pairs(const float *a, long a_depth, long rows, long r
         for (long kk = 0; kk < kc32; kk += 2) {
             __m512 r0 = kk < kc ? _mm512_maskz_loadu_ps(load, a + kk * a_depth + i0) : _mm512_setzero_ps();
             __m512 r1 = kk + 1 < kc ? _mm512_maskz_loadu_ps(load, a + (kk + 1) * a_depth + i0) : _mm512_setzero_ps();
-            __m512i pair = _mm512_or_si512(_mm512_srli_epi32(round_high(r0), 16), round_high(r1));
+            __m512i pair = _mm512_or_si512(_mm512_srli_epi32(dd_round_high(r0), 16), dd_round_high(r1));
             _mm512_mask_storeu_epi32(dst + (kk / 2) * 2 * rows_padded + 2 * i0, store, pair);
         }
     }

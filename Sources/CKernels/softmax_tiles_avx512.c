@@ -5,6 +5,7 @@
 #include "CKernels.h"
 #include <immintrin.h>
 #include <math.h>
+#include "bf16_round.h"
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma")))
 static const float log2e = 1.44269504f;
@@ -28,15 +29,6 @@ static inline __attribute__((always_inline)) AVX512 __m512 exp2_16(__m512 x) {
 
 static inline __attribute__((always_inline)) __mmask16 lanes(long left) {
     return left >= 16 ? (__mmask16)0xffff : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
-}
-
-/* bf16 (round to nearest even) of 16 floats, NaN kept. */
-static inline __attribute__((always_inline)) AVX512 __m256i to_bf16(__m512 x) {
-    __m512i u = _mm512_castps_si512(x);
-    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff),
-                                                     _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1))));
-    r = _mm512_mask_or_epi32(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), u, _mm512_set1_epi32(0x00400000));
-    return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
 }
 
 /* Row r's keys visible from query r0 + r in a tile starting at key c0 (0 … cols). */
@@ -68,7 +60,7 @@ AVX512 void dd_online_softmax_tile_avx512(float *s, long ld, long rows, long col
             __mmask16 k = lanes(valid - c);
             __m512 p = _mm512_maskz_mov_ps(k, exp2_16(_mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, row + c), scale2, shift)));
             _mm512_mask_storeu_ps(row + c, k, p);
-            if (bf) _mm256_mask_storeu_epi16(bf + c, k, to_bf16(p));
+            if (bf) _mm256_mask_storeu_epi16(bf + c, k, dd_round_narrow(p));
             acc = _mm512_add_ps(acc, p);
         }
         clear_tail(row, bf, valid, cols);
@@ -101,7 +93,7 @@ AVX512 void dd_probability_score_gradient_tile_avx512(float *s, float *dp, long 
             __m512 ds = _mm512_mul_ps(p, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, drow + c), dr));
             _mm512_mask_storeu_ps(srow + c, k, p);
             _mm512_mask_storeu_ps(drow + c, k, ds);
-            if (bf) _mm256_mask_storeu_epi16(bf + c, k, to_bf16(ds));
+            if (bf) _mm256_mask_storeu_epi16(bf + c, k, dd_round_narrow(ds));
         }
         clear_tail(srow, 0, valid, cols);
         clear_tail(drow, bf, valid, cols);

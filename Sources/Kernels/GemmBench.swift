@@ -104,35 +104,32 @@ extension KernelBench {
         for i in 0..<(m * k) { a[i] = Float(rng.nextGaussian()) }
         for i in 0..<(k * n + 16) { b[i] = Float(rng.nextGaussian()) }
         c.initialize(repeating: 0, count: m * n)
-        let body: () -> Void
         switch kernel {
         case .openblas:
-            body = { Matmul.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n) }
+            return best(shape.flops, repeats) { Matmul.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n) }
         case .ownF32(let level):
-            // B [k, n] row-major → 16-column panels (packPanels lays out rows of Bᵀ).
+            // B [k, n] row-major → 16-column panels (packPanels lays out rows of Bᵀ), once, as a weight would be.
             let bt = UnsafeMutablePointer<Float>.allocate(capacity: n * k)
             for kk in 0..<k { for j in 0..<n { bt[j * k + kk] = b[kk * n + j] } }
             let panels = UnsafeMutablePointer<Float>.allocate(capacity: packedPanelFloats(count: n, width: k))
+            defer { panels.deallocate() }
             packPanels(bt, stride: k, count: n, width: k, into: panels)
             bt.deallocate()
-            body = {
+            return best(shape.flops, repeats) {
                 KernelDispatch.withLevel(level) {
                     tileProduct(m: m, n: n, k: k, alpha: 1, a: a, aRow: k, aDepth: 1, b: panels, ldb: 16, bPanel: 16 * k,
                                 c: c, ldc: n, accumulate: false)
                 }
             }
-            defer { panels.deallocate() }
-            return best(shape.flops, repeats, body)
-        case .bf16(let bf16):
-            if shape.role == .weightGradient {
-                // As the model runs it: A = dyᵀ read transposed ([k = tokens, m = out] storage), x packed per slice.
-                let scratch = UnsafeMutablePointer<UInt16>.allocate(capacity: Linear.bf16ScratchCount(maxInFeatures: n))
-                defer { scratch.deallocate() }
-                return best(shape.flops, repeats) {
-                    Linear.weightGradient(x: b, dy: a, dw: c, tokens: k, inFeatures: n, outFeatures: m, kernel: bf16,
-                                          scratch: scratch)
-                }
+        case .bf16(let bf16) where shape.role == .weightGradient:
+            // As the model runs it: A = dyᵀ read transposed ([k = tokens, m = out] storage), x packed per slice.
+            let scratch = UnsafeMutablePointer<UInt16>.allocate(capacity: Linear.bf16ScratchCount(maxInFeatures: n))
+            defer { scratch.deallocate() }
+            return best(shape.flops, repeats) {
+                Linear.weightGradient(x: b, dy: a, dw: c, tokens: k, inFeatures: n, outFeatures: m, kernel: bf16,
+                                      scratch: scratch)
             }
+        case .bf16(let bf16):
             let packed = PackedBF16Matrix(k: k, n: n)
             packed.pack(b, kStride: n, nStride: 1)
             return best(shape.flops, repeats) {
@@ -140,7 +137,6 @@ extension KernelBench {
                               c: c, ldc: n, accumulate: false)
             }
         }
-        return best(shape.flops, repeats, body)
     }
 
     private static func best(_ flops: Double, _ repeats: Int, _ body: () -> Void) -> Double {

@@ -82,64 +82,64 @@ let benchStepPart = Subcommand(
         var rows: [JSON] = []
         var fp32TokensPerSecond: [Int: Double] = [:]
         for precision in precisions {
-        try model.setPrecision(precision)
-        if !json {
-            print("\nmodel \(name), \(precision.rawValue) (\(stepKernel(precision))): \(config.layers) layers, dim \(config.dim), "
-                  + "\(config.heads) heads, vocab \(config.vocab), \(config.mlp.rawValue), \(model.layout.count) parameters, "
-                  + "arena+params \(humanBytes(model.allocatedBytes))")
-            print("seq_len".leftPadded(8) + "seqs".leftPadded(6) + "step s".leftPadded(9) + "tokens/s".leftPadded(11) +
-                  "GFLOP/s".leftPadded(9) + "sgemm".leftPadded(8) + "ratio".leftPadded(7) + "ratio(cpu)".leftPadded(11) +
-                  (precision == .bf16 ? "÷bf16pk".leftPadded(8) + "÷fp32".leftPadded(7) : "") +
-                  "attn%".leftPadded(7) + "peak RSS".leftPadded(11))
-        }
-        for len in lengths {
-            let seqs = tokens / len
-            let batch = benchBatch(sequences: seqs, length: len, vocab: config.vocab, seed: UInt64(len))
-            let started = monotonicSeconds()
-            _ = try model.forwardBackward(batch, zLoss: 1e-4)
-            var sgemm = (wall: 0.0, cpu: 0.0)
-            var best = Double.infinity, bestCPU = Double.infinity, timed = 0
-            // Best of up to `repeats` steps (a shared machine only ever slows a step down), capped at 60 s a length,
-            // against the best of the sgemm timings taken right before each of them: both sides see the same
-            // conditions (the clock of a shared core drifts by several percent within a minute).
-            while timed < repeats && (timed == 0 || monotonicSeconds() - started < 60) {
-                let reference = measureSgemm()
-                sgemm = (max(sgemm.wall, reference.wall), max(sgemm.cpu, reference.cpu))
-                let t0 = monotonicSeconds(), c0 = KernelBench.threadSeconds()
-                _ = try model.forwardBackward(batch, zLoss: 1e-4)
-                best = min(best, monotonicSeconds() - t0)
-                bestCPU = min(bestCPU, KernelBench.threadSeconds() - c0)
-                timed += 1
-            }
-            let work = model.trainingFLOPs(segmentLengths: batch.segmentLengths)
-            let flops = work / best, ratio = flops / sgemm.wall, ratioCPU = work / bestCPU / sgemm.cpu
-            // Share of the step spent in attention: the kernel timed alone on one sequence of this length, times
-            // the sequences and layers of a step (an estimate that tells attention apart from the matmuls).
-            let attn = try KernelBench.attention(seqLen: len, heads: config.heads, headDim: config.headDim, repeats: 1)
-            let attnShare = min(1, attn * Double(seqs * config.layers) / bestCPU)
-            let rss = peakResidentBytes()
-            let tokensPerSecond = Double(batch.count) / best
-            if precision == .fp32 { fp32TokensPerSecond[len] = tokensPerSecond }
-            let speedup = fp32TokensPerSecond[len].map { tokensPerSecond / $0 }
-            var row: [(String, JSON)] = [
-                ("precision", .string(precision.rawValue)), ("kernel", .string(stepKernel(precision))),
-                ("seq_len", .int(len)), ("seqs", .int(seqs)), ("tokens", .int(batch.count)), ("step_s", .number(best)),
-                ("step_cpu_s", .number(bestCPU)), ("timed_steps", .int(timed)), ("tokens_per_s", .number(tokensPerSecond)),
-                ("flops_per_s", .number(flops)), ("sgemm_flops_per_s", .number(sgemm.wall)), ("ratio_to_sgemm", .number(ratio)),
-                ("ratio_to_sgemm_cpu", .number(ratioCPU)), ("attention_share", .number(attnShare)), ("peak_rss_bytes", .int(rss)),
-            ]
-            if let bf16Peak { row.append(("ratio_to_bf16_peak", .number(flops / bf16Peak))) }
-            if precision != .fp32, let speedup { row.append(("tokens_per_s_ratio_to_fp32", .number(speedup))) }
-            rows.append(.object(row))
+            try model.setPrecision(precision)
             if !json {
-                print(String(len).leftPadded(8) + String(seqs).leftPadded(6) + fixed(best, 3).leftPadded(9) +
-                      fixed(tokensPerSecond, 0).leftPadded(11) + fixed(flops / 1e9, 1).leftPadded(9) +
-                      fixed(sgemm.wall / 1e9, 1).leftPadded(8) + fixed(ratio, 2).leftPadded(7) + fixed(ratioCPU, 2).leftPadded(11) +
-                      (precision == .bf16 ? fixed(flops / (bf16Peak ?? .nan), 2).leftPadded(8)
-                        + (speedup.map { fixed($0, 2) } ?? "-").leftPadded(7) : "") +
-                      fixed(100 * attnShare, 0).leftPadded(7) + humanBytes(rss).leftPadded(11))
+                print("\nmodel \(name), \(precision.rawValue) (\(stepKernel(precision))): \(config.layers) layers, dim \(config.dim), "
+                      + "\(config.heads) heads, vocab \(config.vocab), \(config.mlp.rawValue), \(model.layout.count) parameters, "
+                      + "arena+params \(humanBytes(model.allocatedBytes))")
+                print("seq_len".leftPadded(8) + "seqs".leftPadded(6) + "step s".leftPadded(9) + "tokens/s".leftPadded(11) +
+                      "GFLOP/s".leftPadded(9) + "sgemm".leftPadded(8) + "ratio".leftPadded(7) + "ratio(cpu)".leftPadded(11) +
+                      (precision == .bf16 ? "÷bf16pk".leftPadded(8) + "÷fp32".leftPadded(7) : "") +
+                      "attn%".leftPadded(7) + "peak RSS".leftPadded(11))
             }
-        }
+            for len in lengths {
+                let seqs = tokens / len
+                let batch = benchBatch(sequences: seqs, length: len, vocab: config.vocab, seed: UInt64(len))
+                let started = monotonicSeconds()
+                _ = try model.forwardBackward(batch, zLoss: 1e-4)
+                var sgemm = (wall: 0.0, cpu: 0.0)
+                var best = Double.infinity, bestCPU = Double.infinity, timed = 0
+                // Best of up to `repeats` steps (a shared machine only ever slows a step down), capped at 60 s a length,
+                // against the best of the sgemm timings taken right before each of them: both sides see the same
+                // conditions (the clock of a shared core drifts by several percent within a minute).
+                while timed < repeats && (timed == 0 || monotonicSeconds() - started < 60) {
+                    let reference = measureSgemm()
+                    sgemm = (max(sgemm.wall, reference.wall), max(sgemm.cpu, reference.cpu))
+                    let t0 = monotonicSeconds(), c0 = KernelBench.threadSeconds()
+                    _ = try model.forwardBackward(batch, zLoss: 1e-4)
+                    best = min(best, monotonicSeconds() - t0)
+                    bestCPU = min(bestCPU, KernelBench.threadSeconds() - c0)
+                    timed += 1
+                }
+                let work = model.trainingFLOPs(segmentLengths: batch.segmentLengths)
+                let flops = work / best, ratio = flops / sgemm.wall, ratioCPU = work / bestCPU / sgemm.cpu
+                // Share of the step spent in attention: the kernel timed alone on one sequence of this length, times
+                // the sequences and layers of a step (an estimate that tells attention apart from the matmuls).
+                let attn = try KernelBench.attention(seqLen: len, heads: config.heads, headDim: config.headDim, repeats: 1)
+                let attnShare = min(1, attn * Double(seqs * config.layers) / bestCPU)
+                let rss = peakResidentBytes()
+                let tokensPerSecond = Double(batch.count) / best
+                if precision == .fp32 { fp32TokensPerSecond[len] = tokensPerSecond }
+                let speedup = fp32TokensPerSecond[len].map { tokensPerSecond / $0 }
+                var row: [(String, JSON)] = [
+                    ("precision", .string(precision.rawValue)), ("kernel", .string(stepKernel(precision))),
+                    ("seq_len", .int(len)), ("seqs", .int(seqs)), ("tokens", .int(batch.count)), ("step_s", .number(best)),
+                    ("step_cpu_s", .number(bestCPU)), ("timed_steps", .int(timed)), ("tokens_per_s", .number(tokensPerSecond)),
+                    ("flops_per_s", .number(flops)), ("sgemm_flops_per_s", .number(sgemm.wall)), ("ratio_to_sgemm", .number(ratio)),
+                    ("ratio_to_sgemm_cpu", .number(ratioCPU)), ("attention_share", .number(attnShare)), ("peak_rss_bytes", .int(rss)),
+                ]
+                if let bf16Peak { row.append(("ratio_to_bf16_peak", .number(flops / bf16Peak))) }
+                if precision != .fp32, let speedup { row.append(("tokens_per_s_ratio_to_fp32", .number(speedup))) }
+                rows.append(.object(row))
+                if !json {
+                    print(String(len).leftPadded(8) + String(seqs).leftPadded(6) + fixed(best, 3).leftPadded(9) +
+                          fixed(tokensPerSecond, 0).leftPadded(11) + fixed(flops / 1e9, 1).leftPadded(9) +
+                          fixed(sgemm.wall / 1e9, 1).leftPadded(8) + fixed(ratio, 2).leftPadded(7) + fixed(ratioCPU, 2).leftPadded(11) +
+                          (precision == .bf16 ? fixed(flops / (bf16Peak ?? .nan), 2).leftPadded(8)
+                            + (speedup.map { fixed($0, 2) } ?? "-").leftPadded(7) : "") +
+                          fixed(100 * attnShare, 0).leftPadded(7) + humanBytes(rss).leftPadded(11))
+                }
+            }
         }
         modelReports.append(.obj(["name": .string(name), "config": config.toJSON(), "parameters": .int(model.layout.count),
                                   "allocated_bytes": .int(model.allocatedBytes), "rows": .array(rows)]))
