@@ -60,6 +60,19 @@ public enum GemmBenchKernel: Sendable {
 public enum PeakProbe: String, Sendable, CaseIterable {
     case fmaAVX2 = "vfmadd231ps-ymm", fmaAVX512 = "vfmadd231ps-zmm", dpbf16AVX512 = "vdpbf16ps-zmm", tdpbf16AMX = "tdpbf16ps"
 
+    /// Runs the loop `iterations` times on the calling thread; returns the FLOPs it did.
+    public func run(iterations: Int) -> Double {
+        switch self {
+        case .fmaAVX2: return dd_probe_fma_avx2(iterations)
+        case .fmaAVX512: return dd_probe_fma_avx512(iterations)
+        case .dpbf16AVX512: return dd_probe_dpbf16_avx512(iterations)
+        case .tdpbf16AMX: return dd_probe_tdpbf16_amx(iterations)
+        }
+    }
+
+    /// Iterations of one timed run: about 0.05 s on one core.
+    public var iterations: Int { self == .tdpbf16AMX ? 200_000 : 2_000_000 }
+
     /// Whether this CPU can run it.
     public var available: Bool {
         let cpu = CPUFeatures.current
@@ -75,19 +88,10 @@ public enum PeakProbe: String, Sendable, CaseIterable {
 extension KernelBench {
     /// FLOP/s of the probe: best of `repeats` runs of about 0.05 s each (thread CPU time).
     public static func peak(_ probe: PeakProbe, repeats: Int = 5) -> Double {
-        func run(_ iterations: Int) -> Double {
-            switch probe {
-            case .fmaAVX2: return dd_probe_fma_avx2(iterations)
-            case .fmaAVX512: return dd_probe_fma_avx512(iterations)
-            case .dpbf16AVX512: return dd_probe_dpbf16_avx512(iterations)
-            case .tdpbf16AMX: return dd_probe_tdpbf16_amx(iterations)
-            }
-        }
-        let iterations = probe == .tdpbf16AMX ? 200_000 : 2_000_000
         var best = 0.0
         for _ in 0..<max(1, repeats) {
             let t0 = threadSeconds()
-            let flops = run(iterations)
+            let flops = probe.run(iterations: probe.iterations)
             best = max(best, flops / (threadSeconds() - t0))
         }
         return best

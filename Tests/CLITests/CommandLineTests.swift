@@ -18,7 +18,7 @@ import TestSupport
             #expect(r.status == 0, "\(c) --help failed: \(r.stderr)")
             #expect(r.stdout.contains(c), "\(c) --help does not describe it")
         }
-        for part in ["comm", "step", "attention", "gemm", "prepare", "balance", "train"] {
+        for part in ["comm", "step", "attention", "gemm", "prepare", "balance", "train", "threads"] {
             let r = try MPIRunner.ddtrain(["bench", part, "--help"])
             #expect(r.status == 0 && r.stdout.contains("usage"), "bench \(part) --help: \(r.stderr)")
         }
@@ -51,6 +51,30 @@ import TestSupport
                     .allSatisfy { ($0["tokens_per_s_ratio_to_fp32"]?.doubleValue ?? 0) > 0 && ($0["ratio_to_bf16_peak"]?.doubleValue ?? 0) > 0 })
         #expect(stepRows.allSatisfy { $0["timed_steps"]?.intValue == 3 }, "fast steps are timed three times by default")
         #expect(s["cpu_model"]?.stringValue == CPUFeatures.current.model && s["kernels"]?["linear_fp32"] != nil)
+    }
+
+    /// `bench threads --json`: per precision, length and thread count a row whose ratio to the first thread count
+    /// is its tokens/s ÷ that row's (1 exactly for the first), and ceiling rows (peak probes, sgemm) per thread count.
+    @Test func threadsBenchPrintsJSON() throws {
+        let r = try MPIRunner.ddtrain(["bench", "threads", "--threads", "1,2", "--set", "layers=1", "--set", "dim=32",
+                                       "--set", "heads=2", "--lengths", "16,64", "--tokens", "64", "--repeat", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try JSONParser.parse(r.stdout)
+        let rows = j["models"]?.arrayValue?.first?["rows"]?.arrayValue ?? []
+        let precisions = KernelDispatch.gemmBF16 == nil ? ["fp32"] : ["fp32", "bf16"]
+        #expect(rows.count == precisions.count * 2 * 2)
+        for pair in stride(from: 0, to: rows.count - 1, by: 2) {
+            let one = rows[pair], two = rows[pair + 1]
+            #expect(one["threads"]?.intValue == 1 && two["threads"]?.intValue == 2 && one["seq_len"] == two["seq_len"])
+            #expect(one["ratio_to_first_threads"]?.doubleValue == 1)
+            let ratio = (two["tokens_per_s"]?.doubleValue ?? 0) / (one["tokens_per_s"]?.doubleValue ?? 1)
+            #expect(abs((two["ratio_to_first_threads"]?.doubleValue ?? 0) - ratio) <= 1e-12 * ratio)
+        }
+        let ceiling = j["ceiling"]?.arrayValue ?? []
+        #expect(ceiling.contains { $0["probe"]?.stringValue == "sgemm-2048" } && ceiling.count >= 2)
+        #expect(ceiling.allSatisfy { ($0["flops_per_s"]?.arrayValue ?? []).count == 2 })
+        let bad = try MPIRunner.ddtrain(["bench", "threads", "--threads", "0,2"])
+        #expect(bad.status == 2 && bad.stderr.contains("--threads"), "\(bad.stderr)")
     }
 
     /// `bench gemm --json`: a row per kernel the CPU runs and shape, each with the kernel, its precision, positive

@@ -4,7 +4,7 @@ import Support
 /// `ddtrain bench <part>`: the benchmarks, each printing ratios measured in one run (`--json` for one object).
 let benchCommand = commandWithSubcommands(
     name: "bench", summary: "benchmarks printed as ratios measured in one run (--json for machine-readable output)",
-    parts: [benchCommPart, benchStepPart, benchAttentionPart, benchGemmPart, benchPreparePart, benchBalancePart, benchTrainPart])
+    parts: [benchCommPart, benchStepPart, benchAttentionPart, benchGemmPart, benchPreparePart, benchBalancePart, benchTrainPart, benchThreadsPart])
 
 /// Prints a bench's JSON object with the CPU and kernel facts every bench reports (cpu_model, cpu_features,
 /// kernel_level, kernels) appended.

@@ -178,7 +178,7 @@ func benchModelConfig(_ name: String, overrides: [String], command: String = "be
 }
 
 /// `sequences` random sequences of `length` tokens, each with a target per token.
-private func benchBatch(sequences: Int, length: Int, vocab: Int, seed: UInt64) -> PackedBatch {
+func benchBatch(sequences: Int, length: Int, vocab: Int, seed: UInt64) -> PackedBatch {
     var rng = Xoshiro256(seed: seed)
     var seqs: [(tokens: [Int32], targets: [Int32])] = []
     for _ in 0..<sequences {
@@ -231,7 +231,7 @@ private func resetPeakResident() {
 }
 
 /// The precisions `bench step` runs: --precision as given, or both where this CPU has a bf16 kernel.
-private func benchPrecisions(_ value: String?, command: String) throws -> [Precision] {
+func benchPrecisions(_ value: String?, command: String) throws -> [Precision] {
     guard let value else { return KernelDispatch.gemmBF16 == nil ? [.fp32] : [.fp32, .bf16] }
     return try value.split(separator: ",").map { name in
         guard let p = Precision(rawValue: String(name)) else {
