@@ -36,13 +36,19 @@ public final class WorkerPool: @unchecked Sendable {
     /// CPU of the process's affinity mask when the mask holds at least `threads` CPUs (as `launch/run` binds it).
     public init(threads: Int, pin: Bool = false) {
         self.threads = max(1, threads)
-        var cpus = [Int32](repeating: 0, count: 1024)
-        let n = Int(dd_affinity_cpus(&cpus, 1024))
-        cores = pin && self.threads > 1 && n >= self.threads ? cpus.prefix(self.threads).map(Int.init) : []
+        let cpus = Self.allowedCPUs()
+        cores = pin && self.threads > 1 && cpus.count >= self.threads ? Array(cpus.prefix(self.threads)) : []
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&wake, nil)
         if let first = cores.first { _ = dd_pin_thread(Int32(first)) }
         for w in 1..<self.threads { handles.append(start(worker: w)) }
+    }
+
+    /// The CPUs this process may run on (its affinity mask, ascending): the cores mpirun bound the rank to.
+    public static func allowedCPUs() -> [Int] {
+        var cpus = [Int32](repeating: 0, count: 1024)
+        let n = Int(dd_affinity_cpus(&cpus, 1024))
+        return cpus.prefix(n).map(Int.init)
     }
 
     deinit {

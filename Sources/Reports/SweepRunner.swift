@@ -61,7 +61,7 @@ public enum SweepRunner {
             }
             Log.info("sweep \(sweep.name): [\(n + 1)/\(chosen.count)] \(variant.name)" + (state == .interrupted ? " (resuming)" : ""))
             do {
-                let config = try TrainingConfig(json: variant.config)
+                let config = try TrainingConfig.launched(variant.config)
                 Matmul.setThreads(config.run.threads)
                 let session = try TrainingSession(config: config, runDirectory: directory, resume: state == .interrupted, comm: comm)
                 session.label = variant.name

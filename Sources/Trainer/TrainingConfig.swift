@@ -14,14 +14,26 @@ public struct TrainingConfig {
     public let optim: OptimConfig
     public let run: RunConfig
     public let eval: EvalConfig
+    /// The warning line when the launch layout (DDTRAIN_THREADS) replaced a different train.threads (`LayoutThreads`).
+    public private(set) var threadsWarning: String?
     private let modelSection: JSON
 
-    /// Reads `path`, applies `overrides` (key.path=value) and parses every section.
-    public static func load(path: String, overrides: [String]) throws -> TrainingConfig {
+    /// Reads `path`, applies `overrides` (key.path=value), then the launch layout's threads (`LayoutThreads`:
+    /// `layoutThreads`, by default DDTRAIN_THREADS), and parses every section.
+    public static func load(path: String, overrides: [String],
+                            layoutThreads: String? = LayoutThreads.environmentValue) throws -> TrainingConfig {
         guard FileIO.exists(path) else {
             throw DDError.file(path, "config file not found", fix: "pass an existing JSON config, e.g. configs/default.json")
         }
-        return try TrainingConfig(json: try ConfigOverrides.apply(overrides, to: try FileIO.readJSON(path)))
+        return try launched(try ConfigOverrides.apply(overrides, to: try FileIO.readJSON(path)), layoutThreads: layoutThreads)
+    }
+
+    /// Parses `json` for a run about to start: train.threads comes from the launch layout when it sets one.
+    public static func launched(_ json: JSON, layoutThreads: String? = LayoutThreads.environmentValue) throws -> TrainingConfig {
+        let (resolved, warning) = try LayoutThreads.apply(to: json, value: layoutThreads)
+        var config = try TrainingConfig(json: resolved)
+        config.threadsWarning = warning
+        return config
     }
 
     public init(json: JSON) throws {

@@ -50,6 +50,7 @@ public final class TrainingSession {
         self.comm = comm
         self.runDirectory = runDirectory
         faults = FaultInjection.fromEnvironment()
+        if comm.rank == 0, let warning = config.threadsWarning { Log.warn(warning) }
         guard FileIO.exists(config.data.directory + "/" + Manifest.fileName) else {
             throw DDError.file(config.data.directory, "holds no prepared dataset (no \(Manifest.fileName))",
                                fix: "run 'ddtrain prepare --config FILE' first or set data.dir")
@@ -192,7 +193,8 @@ public final class TrainingSession {
         let elapsed = elapsedBefore + monotonicSeconds() - wallStart
         try saveCheckpoint(nextStep: totalSteps, elapsed: elapsed)
         let summary = JSON.object([
-            ("run", .string(runDirectory)), ("steps", .int(totalSteps)), ("ranks", .int(comm.size)), ("tokens", .int(tokensSeen)),
+            ("run", .string(runDirectory)), ("steps", .int(totalSteps)), ("ranks", .int(comm.size)), ("threads", .int(config.run.threads)),
+            ("tokens", .int(tokensSeen)),
             ("wall_seconds", .number(elapsed)), ("tokens_per_s", .number(Double(tokensSeen) / max(elapsed, 1e-9))),
             ("final_train_loss", .number(lastLoss)), ("final_eval", lastEval),
             ("parameters", .int(model.layout.count)), ("precision", .string(model.precision.rawValue)),

@@ -9,7 +9,7 @@ import Trainer
 struct Supervisor {
     /// launch/run, called once per attempt.
     let launcher: String
-    /// Launcher options passed to every attempt (`--timeout S`, `--threads T`).
+    /// Launcher options passed to every attempt (`--timeout S`, `--threads T`, `--oversubscribe`).
     let launcherOptions: [String]
     /// The job: `BINARY train ARGS` (without `--resume`).
     let job: [String]

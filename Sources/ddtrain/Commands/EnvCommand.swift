@@ -16,18 +16,22 @@ let envCommand = Command(
     Prints the MPI library version, the world size and this rank, the OpenBLAS build (openblas_get_config,
     core, threads), the CPU model and the features the kernels use (CPUID), the kernel level in force
     (DDTRAIN_KERNELS may lower it: avx2, avx512, avx512-bf16, amx) and the kernel of each role, and the flags
-    the numeric code was built with.
-    Run it under mpirun to see the job's world size.
-      --json   print one JSON object on stdout
+    the numeric code was built with. Then one line per rank: its host, the cores it may run on (its CPU
+    affinity: the cores mpirun bound it to), train.threads as the launch layout sets it (DDTRAIN_THREADS, from
+    launch/run --threads) and its OpenBLAS threads.
+    Run it under mpirun (launch/run -n RANKS --threads T) to see the job's world size and layout.
+      --json   print one JSON object on stdout (the ranks as an array "ranks" of rank, host, cores, ...)
     """,
     options: ["json": false]
 ) { args in
     let comm = try World.communicator()
     let facts = EnvironmentFacts.collect(comm: comm)
+    let ranks = try RankPlacement.gather(comm: comm)
     if args.flag("json") {
-        if comm.rank == 0 { print(facts.json.compact) }
+        if comm.rank == 0 { print(facts.json.setting("ranks", to: .array(ranks.map(\.json))).compact) }
     } else if comm.rank == 0 {
         for (k, v) in facts.pairs { print(k.padded(22) + v) }
+        for r in ranks { print(r.line) }
     }
     return 0
 }

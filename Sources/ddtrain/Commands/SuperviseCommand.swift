@@ -6,7 +6,7 @@ let superviseCommand = Command(
     name: "supervise", summary: "run a training job through launch/run and restart it with --resume when it fails",
     help: """
     usage: ddtrain supervise --launcher launch/run --restarts N [--min-ranks M] [--ranks R] [--hostfile FILE]
-                             [--timeout S] [--threads T] -- DDTRAIN train ARGS...
+                             [--timeout S] [--threads T] [--oversubscribe] -- DDTRAIN train ARGS...
 
     Normally started by `launch/run --restarts N ...`. Runs the job through the launcher; when it ends non-zero
     because a rank or a host was lost or the stall watchdog stopped it, starts it again with --resume (afresh
@@ -20,9 +20,11 @@ let superviseCommand = Command(
       --ranks R         ranks of the first attempt (default 2)
       --hostfile FILE   Open MPI hostfile (HOST slots=N per line)
       --timeout S       passed on to the launcher: each attempt's time limit
-      --threads T       passed on to the launcher: OpenBLAS threads per rank
+      --threads T       passed on to the launcher: threads per rank (train.threads, OpenBLAS)
+      --oversubscribe   passed on to the launcher: run a layout larger than the machine's cores, unbound
     """,
-    options: ["launcher": true, "restarts": true, "min-ranks": true, "ranks": true, "hostfile": true, "timeout": true, "threads": true]
+    options: ["launcher": true, "restarts": true, "min-ranks": true, "ranks": true, "hostfile": true, "timeout": true, "threads": true,
+              "oversubscribe": false]
 ) { args in
     let usage = "ddtrain supervise"
     let job = args.positionals
@@ -43,6 +45,7 @@ let superviseCommand = Command(
     let pool = try hostfile.map { try HostPool(hostfile: try FileIO.readText($0), path: $0) }
     var options: [String] = []
     for name in ["timeout", "threads"] { if let v = args.value(name) { options += ["--\(name)", v] } }
+    if args.flag("oversubscribe") { options.append("--oversubscribe") }
     var supervisor = Supervisor(
         launcher: try args.required("launcher", command: "supervise"), launcherOptions: options,
         job: job.filter { $0 != "--resume" }, runDirectory: runFolder(trainArgs, configPath: try trainArgs.required("config", command: "train")),
