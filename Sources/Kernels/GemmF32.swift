@@ -3,7 +3,7 @@ import CKernels
 /// The project's fp32 matrix product (Sources/CKernels/gemm_f32.c): the AVX-512 6 × 64 tile kernel under a
 /// GotoBLAS-style driver whose items run on a `WorkerPool`.
 ///
-/// The depth is summed in fixed 256-deep slices whatever the pool, so the result is bit-identical at every thread
+/// The depth is summed in fixed 512-deep slices whatever the pool, so the result is bit-identical at every thread
 /// count — unlike OpenBLAS's threaded sgemm, whose last bits change with its thread count.
 public enum GemmF32 {
     /// C[m, n] = alpha·A·B (or C += alpha·A·B with `accumulate`), C row-major with leading dimension `ldc`.

@@ -5,9 +5,9 @@ import Kernels
 /// products and a fully strided one, overwrite and accumulate.
 @Suite(.enabled(if: CPUFeatures.current.avx512, "no AVX-512 on this CPU: GemmF32 needs avx512f"))
 struct GemmF32Tests {
-    /// (m, n, k) ragged against the 6-row and 16/64-column register blocks, the 48 × 256 work items, the 1024-column
-    /// B blocks and the 256-deep slices: one slice, exactly one, one past it, two and three slices.
-    static let shapes = [(1, 1, 1), (5, 17, 3), (6, 64, 256), (7, 33, 257), (49, 130, 70), (97, 150, 520),
+    /// (m, n, k) ragged against the 6-row and 16/64-column register blocks, the 48 × 512 work items, the 1024-column
+    /// B blocks and the 512-deep slices: one slice, exactly one, one past it, two and three slices.
+    static let shapes = [(1, 1, 1), (5, 17, 3), (6, 64, 512), (7, 33, 513), (49, 130, 70), (97, 150, 1100),
                          (50, 1030, 40), (13, 257, 600)]
 
     /// How A and B are stored, as the Linear products read them.
@@ -40,7 +40,7 @@ struct GemmF32Tests {
         }
     }
 
-    /// Bound: each element is a sum of k fp32 FMAs from zero per 256-deep slice, scaled by alpha and added to C once
+    /// Bound: each element is a sum of k fp32 FMAs from zero per 512-deep slice, scaled by alpha and added to C once
     /// per slice, so |C − ref| ≤ (k + 16)·2⁻²³·(|alpha|·Σ|a·b| + |C₀|) (twice the classic γ_k bound, with room for
     /// the per-slice roundings). Every float of C outside [m, n] must stay untouched.
     @Test(arguments: shapes)

@@ -55,7 +55,7 @@ typedef void (*dd_parallel_for)(void *runner, long items, dd_parallel_body body,
 
 /** C[m, n] = alpha·A·B, or C += alpha·A·B with `accumulate`; C row-major with leading dimension ldc.
     A(i, kk) = a[i·a_row + kk·a_depth] and B(kk, j) = b[kk·b_depth + j·b_col], so either may be read transposed.
-    The depth is summed in fixed 256-deep slices (each from zero in registers, then added to C in slice order),
+    The depth is summed in fixed 512-deep slices (each from zero in registers, then added to C in slice order),
     so the result is the same bits however `run` spreads the items over threads; `run` NULL runs them inline.
     Exactly C[i < m, j < n] is written. Uses a per-thread packed A block and the calling thread's packed B block
     (allocated on first use, never per call). Needs avx512f. */
