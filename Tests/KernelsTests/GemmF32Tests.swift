@@ -6,9 +6,10 @@ import Kernels
 @Suite(.enabled(if: CPUFeatures.current.avx512, "no AVX-512 on this CPU: GemmF32 needs avx512f"))
 struct GemmF32Tests {
     /// (m, n, k) ragged against the 6-row and 16/64-column register blocks, the 48 × 512 work items, the 1024-column
-    /// B blocks and the 512-deep slices: one slice, exactly one, one past it, two and three slices.
+    /// B blocks, the 512-deep slices and the stages of four slices: one slice, exactly one, one past it, two and
+    /// three slices, and past one stage.
     static let shapes = [(1, 1, 1), (5, 17, 3), (6, 64, 512), (7, 33, 513), (49, 130, 70), (97, 150, 1100),
-                         (50, 1030, 40), (13, 257, 600)]
+                         (50, 1030, 40), (13, 257, 600), (8, 20, 2100)]
 
     /// How A and B are stored, as the Linear products read them.
     enum Layout: CaseIterable {

@@ -140,13 +140,13 @@ import Support
         }
     }
 
-    /// The three fp32 Linear products on `GemmF32` (kernel level avx512): 601 tokens, 100 → 1100 features, so the
-    /// forward's output spans two 1024-column B blocks, and dx (1100 deep) and dW (601 deep) sum several 512-deep
-    /// slices.
+    /// The three fp32 Linear products on `GemmF32` (kernel level avx512): 2101 tokens, 100 → 1100 features, so the
+    /// forward's output spans two 1024-column B blocks, dx (1100 deep) sums three 512-deep slices and dW (2101 deep)
+    /// two stages of four slices.
     @Test func f32Gemm() {
         guard KernelDispatch.linearF32Own else { return }
         var rng = makeRNG(46)
-        let tokens = 601, inF = 100, outF = 1100
+        let tokens = 2101, inF = 100, outF = 1100
         let x = gaussian(tokens * inF, &rng), w = gaussian(outF * inF, &rng), dy = gaussian(tokens * outF, &rng)
         let y0 = gaussian(tokens * outF, &rng), dx0 = gaussian(tokens * inF, &rng), dw0 = gaussian(outF * inF, &rng)
         expectSameBits("f32 gemm y += x·Wᵀ") { pool in
