@@ -15,6 +15,11 @@ static inline __attribute__((always_inline)) AVX512 void block(
     const int NP, long k, float alpha, const float *a, long a_row, long a_depth, int rows,
     const float *b, long ldb, long b_panel, float *c, long ldc, int cols, int accumulate) {
     enum { MR = 6 };
+    /* Accumulating into a C larger than the caches (the GEMM driver's later depth slices): start fetching its rows
+       now so the misses overlap the block's arithmetic instead of stalling its epilogue. */
+    if (accumulate)
+        for (int r = 0; r < MR && r < rows; r++)
+            for (int p = 0; p < NP; p++) _mm_prefetch((const char *)(c + r * ldc + 16 * p), _MM_HINT_T0);
     __m512 acc[MR][4];
     for (int r = 0; r < MR; r++)
         for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_ps();

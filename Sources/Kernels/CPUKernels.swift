@@ -123,6 +123,11 @@ public enum KernelDispatch {
         processLevel = try resolve(getenv("DDTRAIN_KERNELS").map { String(cString: $0) })
     }
 
+    /// Whether the fp32 Linear products run on the project's GEMM (`GemmF32`, kernel level avx512 and above,
+    /// bit-identical at every pool size) rather than cblas_sgemm (the avx2 level).
+    public static var linearF32Own: Bool { level >= .avx512 }
+    /// The fp32 Linear kernel at the current level: "f32-avx512" or "openblas-sgemm".
+    public static var linearF32: String { linearF32Own ? "f32-avx512" : "openblas-sgemm" }
     /// The fp32 attention tile-product kernel at the current level.
     public static var attentionF32: String { level >= .avx512 ? "avx512-6x64" : "avx2-6x16" }
     /// The bf16 attention tile kernel (AVX512-BF16 on AMX machines too), nil below avx512-bf16.
@@ -138,7 +143,7 @@ public enum KernelDispatch {
 
     /// Role → kernel at the current level, for `ddtrain env` and the bench JSON.
     public static var roles: [(role: String, kernel: String)] {
-        [("linear_fp32", "openblas-sgemm"), ("attention_fp32", attentionF32),
+        [("linear_fp32", linearF32), ("attention_fp32", attentionF32),
          ("linear_bf16", gemmBF16.map { "bf16-\($0.name)" } ?? "unavailable"),
          ("attention_bf16", attentionBF16 ?? "unavailable")]
     }

@@ -32,6 +32,9 @@ public enum GemmBenchKernel: Sendable {
     /// The attention tile-product micro-kernel at this fp32 level (avx2 or avx512), B packed in 16-column panels
     /// once (as a weight would be), A read in place.
     case ownF32(KernelLevel)
+    /// The fp32 GEMM driver the Linear layers run on at avx512 (`GemmF32`, one thread): operands in the layouts
+    /// of the role (the forward's B = Wᵀ and the weight gradient's A = dyᵀ read transposed), packed inside the timing.
+    case f32Gemm
     /// A bf16 kernel; weights packed once outside the timing, the weight gradient's x packed inside it (as the
     /// model does).
     case bf16(BF16Kernel)
@@ -40,6 +43,7 @@ public enum GemmBenchKernel: Sendable {
         switch self {
         case .openblas: return "openblas-sgemm"
         case .ownF32(let level): return "own-f32-\(level.name)"
+        case .f32Gemm: return "f32-avx512"
         case .bf16(let kernel): return "bf16-\(kernel.name)"
         }
     }
@@ -50,6 +54,7 @@ public enum GemmBenchKernel: Sendable {
         switch self {
         case .openblas: return .fmaAVX2  // Debian's OpenBLAS runs its Haswell kernel where AVX-512 is untrusted
         case .ownF32(let level): return level >= .avx512 ? .fmaAVX512 : .fmaAVX2
+        case .f32Gemm: return .fmaAVX512
         case .bf16(.avx512): return .dpbf16AVX512
         case .bf16(.amx): return .tdpbf16AMX
         }
@@ -124,6 +129,13 @@ extension KernelBench {
                     tileProduct(m: m, n: n, k: k, alpha: 1, a: a, aRow: k, aDepth: 1, b: panels, ldb: 16, bPanel: 16 * k,
                                 c: c, ldc: n, accumulate: false)
                 }
+            }
+        case .f32Gemm:
+            let (aRow, aDepth) = shape.role == .weightGradient ? (1, m) : (k, 1)
+            let (bDepth, bColumn) = shape.role == .forward ? (1, k) : (n, 1)
+            return best(shape.flops, repeats) {
+                GemmF32.gemm(m: m, n: n, k: k, a: a, aRow: aRow, aDepth: aDepth, b: b, bDepth: bDepth, bColumn: bColumn,
+                             c: c, ldc: n, accumulate: shape.role == .weightGradient)
             }
         case .bf16(let bf16) where shape.role == .weightGradient:
             // As the model runs it: A = dyᵀ read transposed ([k = tokens, m = out] storage), x packed per slice.

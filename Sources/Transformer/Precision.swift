@@ -78,7 +78,7 @@ extension Model {
             Linear.forward(x: x, w: w.bf16!, y: y, tokens: tokens, accumulate: accumulate, kernel: bf16Kernel, pool: pool)
         } else {
             Linear.forward(x: x, w: p(w.offset), y: y, tokens: tokens, inFeatures: w.inFeatures,
-                           outFeatures: w.outFeatures, accumulate: accumulate)
+                           outFeatures: w.outFeatures, accumulate: accumulate, pool: pool)
         }
     }
 
@@ -91,7 +91,7 @@ extension Model {
                             scratch: bf16Scratch!.baseAddress!, pool: pool)
         } else {
             Linear.backward(x: x, w: p(w.offset), dy: dy, dx: dx, dw: g(w.offset), tokens: tokens,
-                            inFeatures: w.inFeatures, outFeatures: w.outFeatures)
+                            inFeatures: w.inFeatures, outFeatures: w.outFeatures, pool: pool)
         }
     }
 }

@@ -86,7 +86,7 @@ import TestSupport
         let rows = j["rows"]?.arrayValue ?? []
         let kernels = Set(rows.compactMap { $0["kernel"]?.stringValue })
         var want: Set = ["openblas-sgemm", "own-f32-avx2"]
-        if KernelDispatch.level >= .avx512 { want.insert("own-f32-avx512") }
+        if KernelDispatch.level >= .avx512 { want.formUnion(["own-f32-avx512", "f32-avx512"]) }
         if KernelDispatch.level >= .avx512bf16 { want.insert("bf16-avx512-bf16") }
         if KernelDispatch.level >= .amx { want.insert("bf16-amx") }
         #expect(kernels == want)

@@ -39,8 +39,13 @@ private func naiveGemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ a
     }
 
     /// Forward against the plain loop (bound 1e-5); backward against central finite differences of the Double
-    /// reference of Σ r∘y (bound 1e-4 normalised). dx must be overwritten and dW accumulated.
-    @Test func linearForwardBackward() {
+    /// reference of Σ r∘y (bound 1e-4 normalised). dx must be overwritten and dW accumulated. At every fp32 level
+    /// this CPU has: cblas_sgemm at avx2, `GemmF32` at avx512.
+    @Test(arguments: fp32Levels) func linearForwardBackward(level: KernelLevel) {
+        KernelDispatch.withLevel(level) { checkLinear() }
+    }
+
+    func checkLinear() {
         var rng = makeRNG(2)
         let t = 6, nin = 11, nout = 5
         let x = gaussian(t * nin, &rng), w = gaussian(nout * nin, &rng), r = dbl(gaussian(t * nout, &rng))

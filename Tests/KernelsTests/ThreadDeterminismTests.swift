@@ -140,6 +140,35 @@ import Support
         }
     }
 
+    /// The three fp32 Linear products on `GemmF32` (kernel level avx512): 2101 tokens, 100 → 1100 features, so the
+    /// forward's output spans two 1024-column B blocks, dx (1100 deep) sums three 512-deep slices and dW (2101 deep)
+    /// two stages of four slices.
+    @Test func f32Gemm() {
+        guard KernelDispatch.linearF32Own else { return }
+        var rng = makeRNG(46)
+        let tokens = 2101, inF = 100, outF = 1100
+        let x = gaussian(tokens * inF, &rng), w = gaussian(outF * inF, &rng), dy = gaussian(tokens * outF, &rng)
+        let y0 = gaussian(tokens * outF, &rng), dx0 = gaussian(tokens * inF, &rng), dw0 = gaussian(outF * inF, &rng)
+        expectSameBits("f32 gemm y += x·Wᵀ") { pool in
+            var y = y0
+            Linear.forward(x: x, w: w, y: &y, tokens: tokens, inFeatures: inF, outFeatures: outF, accumulate: true,
+                           pool: pool)
+            return y
+        }
+        expectSameBits("f32 gemm dx = dy·W, dW += dyᵀ·x") { pool in
+            var dx = dx0, dw = dw0
+            Linear.backward(x: x, w: w, dy: dy, dx: &dx, dw: &dw, tokens: tokens, inFeatures: inF, outFeatures: outF,
+                            pool: pool)
+            return dx + dw
+        }
+        expectSameBits("f32 gemm dW += dyᵀ·x alone") { pool in
+            var dw = dw0
+            Linear.backward(x: x, w: w, dy: dy, dx: nil, dw: &dw, tokens: tokens, inFeatures: inF, outFeatures: outF,
+                            pool: pool)
+            return dw
+        }
+    }
+
     @Test func workersRunAtTheSubmittersKernelLevel() {
         let pool = WorkerPool(threads: 3)
         var seen = [Int](repeating: -2, count: 12)

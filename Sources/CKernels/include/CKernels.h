@@ -45,6 +45,23 @@ int dd_pin_thread(int cpu);
 void dd_tile_product_f32_avx512(long m, long n, long k, float alpha, const float *a, long a_row, long a_depth,
                                 const float *b, long ldb, long b_panel, float *c, long ldc, int accumulate);
 
+/* ---- fp32 GEMM driver on the AVX-512 tile kernel (gemm_f32.c) ------------------------------ */
+
+/** A work item of a parallel loop: body(arg, item). */
+typedef void (*dd_parallel_body)(void *arg, long item);
+/** Runs body(arg, item) for every item in [0, items), each exactly once, on any threads in any order, and returns
+    when all are done (`runner` is the pool it runs on). */
+typedef void (*dd_parallel_for)(void *runner, long items, dd_parallel_body body, void *arg);
+
+/** C[m, n] = alpha·A·B, or C += alpha·A·B with `accumulate`; C row-major with leading dimension ldc.
+    A(i, kk) = a[i·a_row + kk·a_depth] and B(kk, j) = b[kk·b_depth + j·b_col], so either may be read transposed.
+    The depth is summed in fixed 512-deep slices (each from zero in registers, then added to C in slice order),
+    so the result is the same bits however `run` spreads the items over threads; `run` NULL runs them inline.
+    Exactly C[i < m, j < n] is written. Uses a per-thread packed A block and the calling thread's packed B block
+    (allocated on first use, never per call). Needs avx512f. */
+void dd_f32_gemm(long m, long n, long k, float alpha, const float *a, long a_row, long a_depth, const float *b,
+                 long b_depth, long b_col, float *c, long ldc, int accumulate, dd_parallel_for run, void *runner);
+
 /* ---- attention softmax sweeps on AVX-512 (softmax_tiles_avx512.c) ------------------------- */
 
 /** The online-softmax update of one score tile (the AVX-512 form of the Swift `onlineSoftmaxTile`): per row, the

@@ -10,10 +10,12 @@ let benchGemmPart = Subcommand(
     usage: ddtrain bench gemm [options]
 
     Times each kernel available on this CPU — OpenBLAS cblas_sgemm (fp32), the project's fp32 micro-kernel
-    (avx2, avx512), bf16 on AVX512-BF16 (VDPBF16PS) and on AMX (TDPBF16PS) — on the three products of every
-    Linear of the model (forward y = x·Wᵀ, input gradient dx = dy·W, weight gradient dW = dyᵀ·x: QKV, O, MLP up,
-    MLP down, LM head) and on 2048³. Weights are packed once outside the timing (as once per step in training);
-    the weight gradient's activations are packed inside it. Each row prints GFLOP/s (thread CPU time, best of
+    (avx2, avx512) alone and under the fp32 GEMM driver the Linear layers run on (f32-avx512), bf16 on
+    AVX512-BF16 (VDPBF16PS) and on AMX (TDPBF16PS) — on the three products of every Linear of the model (forward
+    y = x·Wᵀ, input gradient dx = dy·W, weight gradient dW = dyᵀ·x: QKV, O, MLP up, MLP down, LM head) and on
+    2048³. bf16 weights are packed once outside the timing (as once per step in training), the weight gradient's
+    activations inside it; f32-avx512 reads each product's operands in the model's layout and packs them inside
+    the timing, as it does in training. Each row prints GFLOP/s (thread CPU time, best of
     --repeat), the ratio to the register-resident peak probe of the kernel's instruction measured in this run,
     and the ratio to cblas_sgemm on the same shape. Kernels of levels above DDTRAIN_KERNELS are left out.
 
@@ -32,7 +34,7 @@ let benchGemmPart = Subcommand(
     Matmul.setThreads(1)
     let level = KernelDispatch.level
     var kernels: [GemmBenchKernel] = [.openblas, .ownF32(.avx2)]
-    if level >= .avx512 { kernels.append(.ownF32(.avx512)) }
+    if level >= .avx512 { kernels += [.ownF32(.avx512), .f32Gemm] }
     if level >= .avx512bf16 { kernels.append(.bf16(.avx512)) }
     if level >= .amx { kernels.append(.bf16(.amx)) }
     var peaks: [PeakProbe: Double] = [:]

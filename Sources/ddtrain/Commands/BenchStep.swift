@@ -250,5 +250,5 @@ func stepKernel(_ precision: Precision) -> String {
     if precision == .bf16 {
         return "linear bf16-\(KernelDispatch.gemmBF16!.name), attention \(KernelDispatch.attentionBF16!)"
     }
-    return "linear openblas-sgemm, attention \(KernelDispatch.attentionF32)"
+    return "linear \(KernelDispatch.linearF32), attention \(KernelDispatch.attentionF32)"
 }
