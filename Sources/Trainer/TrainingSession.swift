@@ -101,7 +101,8 @@ public final class TrainingSession {
                                weightDecay: Float(config.optim.weightDecay),
                                excludeNormsAndEmbeddings: !config.optim.decayNormsAndEmbeddings)
         sync = GradientSync(comm: comm, gradients: model.grads.baseAddress!, count: model.layout.count,
-                            bucketFloats: Int(config.run.gradBucketMB * 262_144), zero1: config.run.zero1)
+                            bucketFloats: Int(config.run.gradBucketMB * 262_144), readyRanges: model.layout.backwardRanges,
+                            zero1: config.run.zero1)
         optimizer = AdamWOptimizer(layout: model.layout, config: adam, shard: sync.shard)
         checkpoints = CheckpointStore(runDirectory: runDirectory, keep: config.run.keepCheckpoints)
         evaluator = Evaluator(config: config.eval, store: store, layouts: evalLayouts)
