@@ -115,7 +115,7 @@ public enum ConfigReference {
         ConfigKey("train", "eval_every", "integer ≥ 0", .int(100), "steps between held-out evaluations (0: only at the end)"),
         ConfigKey("train", "log_every", "integer ≥ 1", .int(10), "steps between progress lines in a log file"),
         ConfigKey("train", "zero1", "boolean", .bool(false), "shard AdamW's state across ranks (ZeRO-1)"),
-        ConfigKey("train", "grad_bucket_mb", "number ≥ 0.01", .number(8), "size of a gradient bucket handed to the communication thread"),
+        ConfigKey("train", "grad_bucket_mb", "number ≥ 0.01", .number(8), "largest gradient bucket handed to the communication thread (buckets also end where each layer's MLP and attention blocks do)"),
         ConfigKey("train", "threads", "integer 1…256", .int(1),
                   "threads per rank: its worker pool and OpenBLAS (DDTRAIN_THREADS, set by launch/run --threads, overrides)"),
         ConfigKey("train", "precision", choices(PrecisionSetting.allCases.map(\.rawValue)), .string("auto"),

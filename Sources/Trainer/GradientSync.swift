@@ -6,11 +6,12 @@ import Glibc
 
 /// Sums the flat gradient buffer across ranks in buckets that start while backward is still running.
 ///
-/// Backward reports finished ranges of the flat buffer (highest offsets first). The buffer is cut into fixed
-/// buckets of `bucketFloats` from the top down — the same cut on every rank, so the collectives match even on
-/// a rank with no sequences, which reports nothing and sends all buckets at `finish`. A bucket is handed to a
-/// dedicated communication thread as soon as backward has passed it; that thread issues blocking allreduces
-/// in place — the scheme of the large data-parallel trainers. The lowest `holdBackFloats` of the buffer are held
+/// Backward reports finished ranges of the flat buffer (highest offsets first). The buffer is cut into buckets
+/// along the ranges backward reports (`readyRanges`), each range from the top down into pieces of at most
+/// `bucketFloats` — the same cut on every rank, so the collectives match even on a rank with no sequences, which
+/// reports nothing and sends all buckets at `finish`. A bucket is handed to a dedicated communication thread as
+/// soon as backward has passed it, so no bucket waits for a later range; that thread issues allreduces in place
+/// — the scheme of the large data-parallel trainers. The lowest `holdBackFloats` of the buffer are held
 /// back and reduced at `finish` together with the step's loss sum and token count, so those statistics ride
 /// in the same reduction (encoded as hi/lo Float pairs: about 48 bits, exact for counts far beyond 2^24).
 ///
@@ -62,8 +63,10 @@ public final class GradientSync {
     }
 
     /// Prepares the sync of `count` floats at `gradients` (ZeRO-1 shards with `zero1`); starts the communication
-    /// thread when there are peers.
-    public init(comm: Communicator, gradients: UnsafeMutablePointer<Float>, count: Int, bucketFloats: Int, zero1: Bool = false) {
+    /// thread when there are peers. `readyRanges` are the ranges backward reports, in its order (highest offsets
+    /// first, tiling the buffer; the model's `layout.backwardRanges`); nil: the whole buffer is one range.
+    public init(comm: Communicator, gradients: UnsafeMutablePointer<Float>, count: Int, bucketFloats: Int,
+                readyRanges: [Range<Int>]? = nil, zero1: Bool = false) {
         self.comm = comm
         self.gradients = gradients
         self.count = count
@@ -71,17 +74,28 @@ public final class GradientSync {
         self.bucketFloats = max(1024, bucketFloats)
         self.holdBackFloats = min(count, 16_384)
         staging = .allocate(capacity: holdBackFloats + 2 * Self.maxStatistics)
-        var cut: [(Int, Int)] = []
-        var hi = count
-        while hi > holdBackFloats {
-            let lo = max(holdBackFloats, hi - self.bucketFloats)
-            cut.append((lo, hi - lo))
-            hi = lo
-        }
-        buckets = cut
+        let ranges = readyRanges ?? [0..<count]
+        precondition(ranges.first?.upperBound == count && ranges.last?.lowerBound == 0, "ready ranges must cover the buffer")
+        buckets = Self.buckets(ranges: ranges, above: holdBackFloats, most: self.bucketFloats)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&cond, nil)
         if comm.size > 1 { startThread() }
+    }
+
+    /// Each range's part above `floor` cut from the top down into buckets of at most `most` floats, as (offset, count),
+    /// highest offsets first.
+    static func buckets(ranges: [Range<Int>], above floor: Int, most: Int) -> [(Int, Int)] {
+        precondition(zip(ranges, ranges.dropFirst()).allSatisfy { $0.lowerBound == $1.upperBound }, "ready ranges must tile downwards")
+        var cut: [(Int, Int)] = []
+        for r in ranges {
+            var hi = r.upperBound
+            while hi > max(r.lowerBound, floor) {
+                let lo = max(r.lowerBound, floor, hi - most)
+                cut.append((lo, hi - lo))
+                hi = lo
+            }
+        }
+        return cut
     }
 
     deinit {

@@ -102,7 +102,8 @@ public final class TrainingSession {
                                weightDecay: Float(config.optim.weightDecay),
                                excludeNormsAndEmbeddings: !config.optim.decayNormsAndEmbeddings)
         sync = GradientSync(comm: comm, gradients: model.grads.baseAddress!, count: model.layout.count,
-                            bucketFloats: Int(config.run.gradBucketMB * 262_144), zero1: config.run.zero1)
+                            bucketFloats: Int(config.run.gradBucketMB * 262_144), readyRanges: model.layout.backwardRanges,
+                            zero1: config.run.zero1)
         optimizer = AdamWOptimizer(layout: model.layout, config: adam, shard: sync.shard)
         checkpoints = CheckpointStore(runDirectory: runDirectory, keep: config.run.keepCheckpoints)
         evaluator = Evaluator(config: config.eval, store: store, layouts: evalLayouts)
@@ -352,7 +353,9 @@ extension TrainingSession {
     /// Throughput of `steps` training steps from the current position, without evaluation or checkpoints:
     /// the figures of `ddtrain bench train`. The first `warmup` steps are run but not timed. Besides wall-clock
     /// rates it reports rates per CPU-second of the busiest rank (process CPU time, the communication thread
-    /// included): on a shared machine that is what the job would reach with a core to itself per rank.
+    /// included) and per core-second (that CPU time over the rank's `train.threads`): on a shared machine that is
+    /// what the job would reach with its cores to itself. `resident_bytes` is the ranks' peak resident memory
+    /// (VmHWM) at the end of the timed steps, summed over ranks.
     public func benchmark(steps: Int, warmup: Int) throws -> JSON {
         var tokens = 0, seconds = 0.0, exposed = 0.0, comm = 0.0
         var cpuStart = 0.0
@@ -366,9 +369,12 @@ extension TrainingSession {
             comm += (record["comm_ms"]?.doubleValue ?? 0) / 1e3
         }
         let cpu = try self.comm.allreduce(processCPUSeconds() - cpuStart, op: .max)
-        return .obj(["ranks": .int(self.comm.size), "steps": .int(steps), "tokens": .int(tokens), "seconds": .number(seconds),
-                     "tokens_per_s": .number(Double(tokens) / max(seconds, 1e-9)),
+        let resident = try self.comm.allreduce(Double(peakResidentBytes()), op: .sum)
+        let threads = config.run.threads
+        return .obj(["ranks": .int(self.comm.size), "threads_per_rank": .int(threads), "steps": .int(steps), "tokens": .int(tokens),
+                     "seconds": .number(seconds), "tokens_per_s": .number(Double(tokens) / max(seconds, 1e-9)),
                      "busiest_rank_cpu_s": .number(cpu), "tokens_per_cpu_s": .number(Double(tokens) / max(cpu, 1e-9)),
+                     "tokens_per_core_s": .number(Double(tokens * threads) / max(cpu, 1e-9)), "resident_bytes": .number(resident),
                      "exposed_comm_share": .number(exposed / max(seconds, 1e-9)),
                      "comm_s": .number(comm), "compute_s": .number(seconds - exposed), "parameters": .int(model.layout.count)])
     }

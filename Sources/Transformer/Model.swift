@@ -99,7 +99,8 @@ public final class Model {
 
     /// Forward and backward over `batch`: `grads` is overwritten with the gradient of the summed loss (plus
     /// zLoss·logsumexp² per targeted token). `onGradientsReady` receives contiguous ranges of the flat buffer as soon
-    /// as they are final — final norm and lm_head, then layers L−1 … 0, then the embedding — covering it exactly once.
+    /// as they are final — `layout.backwardRanges`: final norm and lm_head, then each layer's MLP block and attention
+    /// block from layer L−1 down to 0, then the embedding — covering it exactly once.
     public func forwardBackward(_ batch: PackedBatch, zLoss: Float = 0,
                                 onGradientsReady: ((Range<Int>) -> Void)? = nil) throws -> LossSum {
         try load(batch)
@@ -107,17 +108,14 @@ public final class Model {
         Vector.zero(grads.baseAddress!, count: grads.count, pool: pool)
         guard T > 0 else {
             // An empty share still reports every range, so collectives stay in step across ranks.
-            onGradientsReady?(layout.head)
-            for l in stride(from: config.layers - 1, through: 0, by: -1) { onGradientsReady?(layout.layerRanges[l]) }
-            onGradientsReady?(layout.embedding)
+            for r in layout.backwardRanges { onGradientsReady?(r) }
             return LossSum(sum: 0, count: 0)
         }
         try forward(tokens: T)
         let loss = try headForwardBackward(tokens: T, zLoss: zLoss)
         onGradientsReady?(layout.head)
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
-            try layerBackward(l, tokens: T)
-            onGradientsReady?(layout.layerRanges[l])
+            try layerBackward(l, tokens: T, onGradientsReady: onGradientsReady)
         }
         try Embedding.backward(ids: ids.baseAddress!, dout: arena.dRes, dtable: grads.baseAddress! + layout.embedding.lowerBound,
                                tokens: T, vocab: config.vocab, width: config.dim, pool: pool)

@@ -34,8 +34,9 @@ extension Model {
         return total
     }
 
-    /// Backward through layer `l`: arena.dRes holds d(out) on entry and d(x) on exit.
-    func layerBackward(_ l: Int, tokens T: Int) throws {
+    /// Backward through layer `l`: arena.dRes holds d(out) on entry and d(x) on exit. Reports the layer's MLP block
+    /// to `onGradientsReady` as soon as its gradient is final, then the attention block at the end.
+    func layerBackward(_ l: Int, tokens T: Int, onGradientsReady: ((Range<Int>) -> Void)? = nil) throws {
         let a = arena.layers[l], o = offsets.layers[l], w = linears.layers[l]
         let C = config.dim, F = config.hidden, H = config.heads, D = config.headDim
         let dRes = arena.dRes, dTmp = arena.dTmp, dAtt = arena.dAtt, xn = arena.xn
@@ -53,6 +54,8 @@ extension Model {
         linearBackward(w.up, x: xn, dy: arena.dMlpIn, dx: dTmp, tokens: T)
         normBackward(x: a.h, gain: p(o.mlpNorm), mean: a.mean2, rstd: a.rstd2, dy: dTmp, dx: dAtt, dgain: g(o.mlpNorm), tokens: T)
         Vector.add(dAtt, into: dRes, count: T * C, pool: pool)  // dRes is now d(h)
+        let mlp = layout.mlpRanges[l]
+        onGradientsReady?(mlp)
 
         // Attention.
         linearBackward(w.o, x: a.att, dy: dRes, dx: dAtt, tokens: T)
@@ -82,5 +85,6 @@ extension Model {
         linearBackward(w.qkv, x: xn, dy: dProjection, dx: dTmp, tokens: T)
         normBackward(x: a.x, gain: p(o.attnNorm), mean: a.mean1, rstd: a.rstd1, dy: dTmp, dx: dAtt, dgain: g(o.attnNorm), tokens: T)
         Vector.add(dAtt, into: dRes, count: T * C, pool: pool)  // dRes is now d(x)
+        onGradientsReady?(layout.layerRanges[l].lowerBound..<mlp.lowerBound)
     }
 }

@@ -28,6 +28,15 @@ public struct ParameterLayout: Equatable, Sendable {
     public let layerRanges: [Range<Int>]
     /// Range of final norm and lm_head together (the part of the buffer whose gradient is final first).
     public let head: Range<Int>
+    /// Range of each layer's MLP block (mlp_norm up to the layer's end): backward finishes it before the layer's
+    /// attention block (the layer's start up to mlp_norm).
+    public let mlpRanges: [Range<Int>]
+
+    /// The ranges in the order backward makes their gradients final, tiling the buffer from the top down: final
+    /// norm and lm_head, then for layers L−1 … 0 the MLP block and the attention block, then the embedding.
+    public var backwardRanges: [Range<Int>] {
+        [head] + zip(layerRanges, mlpRanges).reversed().flatMap { layer, mlp in [mlp, layer.lowerBound..<mlp.lowerBound] } + [embedding]
+    }
 
     /// The layout of `config`'s model.
     public init(config c: ModelConfig) {
@@ -41,13 +50,14 @@ public struct ParameterLayout: Equatable, Sendable {
         let C = c.dim, F = c.hidden, D = c.headDim
         add("embedding", [c.vocab, C], false)
         embedding = 0..<offset
-        var ranges: [Range<Int>] = []
+        var ranges: [Range<Int>] = [], mlps: [Range<Int>] = []
         for i in 0..<c.layers {
             let start = offset
             let p = "layers.\(i)."
             add(p + "attn_norm", [C], false)
             if c.qkNorm { add(p + "q_norm", [D], false); add(p + "k_norm", [D], false) }
             for w in ["wq", "wk", "wv", "wo"] { add(p + w, [C, C], true) }
+            let mlpStart = offset
             add(p + "mlp_norm", [C], false)
             switch c.mlp {
             case .swiglu:
@@ -56,8 +66,10 @@ public struct ParameterLayout: Equatable, Sendable {
                 add(p + "w_fc", [F, C], true); add(p + "w_proj", [C, F], true)
             }
             ranges.append(start..<offset)
+            mlps.append(mlpStart..<offset)
         }
         layerRanges = ranges
+        mlpRanges = mlps
         let headStart = offset
         add("final_norm", [C], false)
         if !c.tiedEmbeddings { add("lm_head", [c.vocab, C], true) }

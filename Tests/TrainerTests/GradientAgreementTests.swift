@@ -10,10 +10,12 @@ import TrainerFixtures
 /// Each case computes step S's summed, token-normalised gradient under mpirun with 1, 2 and 3 ranks and
 /// compares: max |g_N − g_1| ≤ 1e-4 · max |g_1| + 1e-7 (Float sums in a different order differ in the last
 /// bits; a wrong normalisation or a lost contribution is off by whole percents). The 3-rank case of the
-/// single-bucket config has 2 sequences per step, so one rank has none and contributes zeros.
+/// single-bucket config has 2 sequences per step, so one rank has none and contributes zeros. The small-buckets case
+/// cuts the gradient into buckets of 2,621 floats, so several travel per ready range.
 @Suite(.serialized) struct GradientAgreementTests {
     static let cases: [(String, [(String, JSON)], Int)] = [
         ("mixed-buckets", [], 0),
+        ("small-buckets", [], 0),
         ("mixed-buckets", [], 5),
         ("one-bucket-empty-rank", [("buckets", .ints([8])), ("tokens_per_step", .int(512))], 1),
         ("concat-masked", [("batching", .string("concat_masked")), ("context_length", .int(128)), ("tokens_per_step", .int(512))], 2),
@@ -34,6 +36,7 @@ import TrainerFixtures
         for ranks in [1, 2, 3] {
             let out = MPIRunner.temporaryDirectory("grad")
             let res = try MPIRunner.mpirun(ranks, ["selftest", "gradient", "--config", config, "--set", "train.precision=\(precision)",
+                                                     "--set", "train.grad_bucket_mb=\(name == "small-buckets" ? 0.01 : 8)",
                                                      "--step", String(step), "--out", out], timeout: 120)
             try #require(res.status == 0, "ranks \(ranks): \(res.stderr)")
             gradients[ranks] = try TrainerFixture.floats(out + "/gradient.f32")

@@ -52,7 +52,8 @@ import Testing
         #expect(maxAbsDiff(before[(25 * V)..<(40 * V)], after[(25 * V)..<(40 * V)]) > 1e-4)
     }
 
-    /// Ranges arrive as lm_head/final norm, layers L−1…0, embedding; they tile the buffer once, and each is final
+    /// Ranges arrive as lm_head/final norm, then per layer L−1…0 its MLP block and its attention block, then the
+    /// embedding; they tile the buffer once from the top down, and each is final
     /// when reported (a copy taken in the callback equals the gradient after the call).
     @Test(arguments: [false, true])
     func gradientReadyRanges(tied: Bool) throws {
@@ -61,8 +62,10 @@ import Testing
         let b = randomBatch(lengths: [5, 15], vocab: 11, seed: 2)
         var seen: [(Range<Int>, [Float])] = []
         _ = try m.forwardBackward(b, zLoss: 0) { r in seen.append((r, Array(m.grads[r]))) }
-        let expected = [m.layout.head] + m.layout.layerRanges.reversed() + [m.layout.embedding]
-        #expect(seen.map(\.0) == expected)
+        let expected = m.layout.backwardRanges
+        #expect(seen.map(\.0) == expected && expected.count == 2 + 2 * c.layers)
+        #expect(zip(expected, expected.dropFirst()).allSatisfy { $0.lowerBound == $1.upperBound }
+                && expected.first?.upperBound == m.layout.count && expected.last?.lowerBound == 0)
         #expect(seen.map(\.0.count).reduce(0, +) == m.layout.count)
         for (r, copy) in seen { #expect(copy == Array(m.grads[r])) }
         // An empty share reports the same ranges and zero gradients.
