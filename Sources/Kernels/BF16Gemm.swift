@@ -47,9 +47,9 @@ public final class PackedBF16Matrix {
     }
     deinit { storage.deallocate() }
 
-    /// Packs B(kk, j) = source[kk·kStride + j·nStride].
-    public func pack(_ source: UnsafePointer<Float>, kStride: Int, nStride: Int) {
-        BF16Gemm.pack(source, k: k, n: n, kStride: kStride, nStride: nStride, into: storage.baseAddress!)
+    /// Packs B(kk, j) = source[kk·kStride + j·nStride], its 16-column panels split over `pool`.
+    public func pack(_ source: UnsafePointer<Float>, kStride: Int, nStride: Int, pool: WorkerPool = .serial) {
+        BF16Gemm.pack(source, k: k, n: n, kStride: kStride, nStride: nStride, into: storage.baseAddress!, pool: pool)
     }
 }
 
@@ -63,6 +63,18 @@ public enum BF16Gemm {
     public static func pack(_ source: UnsafePointer<Float>, k: Int, n: Int, kStride: Int, nStride: Int,
                             into: UnsafeMutablePointer<UInt16>) {
         dd_bf16_pack_b(source, k, n, kStride, nStride, into)
+    }
+
+    /// `pack` with the 16-column panels split over `pool`: each panel is packed on its own (the same bits
+    /// whichever worker packs it), so the packed operand does not depend on the thread count.
+    public static func pack(_ source: UnsafePointer<Float>, k: Int, n: Int, kStride: Int, nStride: Int,
+                            into: UnsafeMutablePointer<UInt16>, pool: WorkerPool) {
+        let panels = (n + 15) / 16, panelCount = packedCount(k: k, n: 16)
+        pool.ranges(count: panels) { range in
+            let first = 16 * range.lowerBound, columns = min(n, 16 * range.upperBound) - first
+            pack(source + first * nStride, k: k, n: columns, kStride: kStride, nStride: nStride,
+                 into: into + range.lowerBound * panelCount)
+        }
     }
 
     /// C[m, n] = alpha·A·B (or += with `accumulate`), A(i, kk) = a[i·aRow + kk·aDepth] rounded to bf16 on the

@@ -14,10 +14,10 @@ public final class BF16Weight {
         direct = PackedBF16Matrix(k: outFeatures, n: inFeatures)
     }
 
-    /// Rounds and packs W [out, in] (row-major) into both layouts.
-    public func pack(_ w: UnsafePointer<Float>) {
-        transposed.pack(w, kStride: 1, nStride: inFeatures)
-        direct.pack(w, kStride: inFeatures, nStride: 1)
+    /// Rounds and packs W [out, in] (row-major) into both layouts, the panels split over `pool`.
+    public func pack(_ w: UnsafePointer<Float>, pool: WorkerPool = .serial) {
+        transposed.pack(w, kStride: 1, nStride: inFeatures, pool: pool)
+        direct.pack(w, kStride: inFeatures, nStride: 1, pool: pool)
     }
 
     /// bf16 elements held by both layouts.
@@ -66,7 +66,7 @@ extension Linear {
         var t0 = 0
         while t0 < tokens {
             let slice = min(weightGradientSlice, tokens - t0)
-            BF16Gemm.pack(x + t0 * inF, k: slice, n: inF, kStride: inF, nStride: 1, into: scratch)
+            BF16Gemm.pack(x + t0 * inF, k: slice, n: inF, kStride: inF, nStride: 1, into: scratch, pool: pool)
             BF16Gemm.gemm(kernel, m: outF, n: inF, k: slice, a: dy + t0 * outF, aRow: 1, aDepth: outF,
                           packed: scratch, c: dw, ldc: inF, accumulate: true, pool: pool)
             t0 += slice

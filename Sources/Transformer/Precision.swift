@@ -67,7 +67,7 @@ extension Model {
     /// parameters).
     func packWeights() {
         guard precision == .bf16 else { return }
-        for w in linears.all { w.bf16!.pack(p(w.offset)) }
+        for w in linears.all { w.bf16!.pack(p(w.offset), pool: pool) }
     }
 
     /// y = x·Wᵀ (+ y with `accumulate`) in the model's precision.
