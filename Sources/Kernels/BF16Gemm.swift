@@ -87,14 +87,18 @@ public enum BF16Gemm {
         dd_bf16_gemm(kernel.code, m, n, k, alpha, a, aRow, aDepth, packed, c, ldc, accumulate ? 1 : 0)
     }
 
-    /// `gemm` with the rows of C split over `pool` (blocks of 32 rows). Each element of C is computed with the same
+    /// `gemm` with the rows of C split over `pool` (blocks of 96 rows). Each element of C is computed with the same
     /// depth slices and the same order whichever worker computes its row, so the result is the one-thread result.
     public static func gemm(_ kernel: BF16Kernel, m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>,
                             aRow: Int, aDepth: Int, packed: UnsafePointer<UInt16>, c: UnsafeMutablePointer<Float>,
                             ldc: Int, accumulate: Bool, pool: WorkerPool) {
-        pool.ranges(count: m, align: 32) { rows in
-            gemm(kernel, m: rows.count, n: n, k: k, alpha: alpha, a: a + rows.lowerBound * aRow, aRow: aRow,
-                 aDepth: aDepth, packed: packed, c: c + rows.lowerBound * ldc, ldc: ldc, accumulate: accumulate)
+        // Blocks of 96 rows handed out as workers come free (a descheduled worker delays one block, not half the
+        // product); 96 is a multiple of both kernels' row granularity, 6 and 32.
+        let block = pool.threads == 1 ? max(m, 1) : 96
+        pool.run(items: (m + block - 1) / block) { item, _ in
+            let first = item * block, rows = min(block, m - first)
+            gemm(kernel, m: rows, n: n, k: k, alpha: alpha, a: a + first * aRow, aRow: aRow,
+                 aDepth: aDepth, packed: packed, c: c + first * ldc, ldc: ldc, accumulate: accumulate)
         }
     }
 }
