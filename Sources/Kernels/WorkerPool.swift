@@ -1,4 +1,5 @@
 import CKernels
+import Support
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ import Glibc
 /// and callers reduce per-item partials in item order (see docs/training.md). Workers run with the kernel level
 /// in force on the submitting thread (`KernelDispatch.withLevel` is thread-local). One thread submits at a time;
 /// a kernel called from inside a work item runs serially on that worker (no nesting). Between jobs the workers
-/// spin briefly, then sleep, so OpenBLAS's threads (called between jobs, never during one) get the cores.
+/// poll, then yield, then sleep, so OpenBLAS's threads (called between jobs, never during one) get the cores.
 public final class WorkerPool: @unchecked Sendable {
     /// Threads that run a job, the submitting thread included (≥ 1).
     public let threads: Int
@@ -31,6 +32,26 @@ public final class WorkerPool: @unchecked Sendable {
     private var busy = false
     private var stopping = false
     private var handles: [pthread_t] = []
+
+    /// Where the submitting thread's time went, summed over the pool's parallel jobs since creation or the last
+    /// `resetTimes()`: wall seconds inside jobs, and the part of them spent waiting for other workers to finish
+    /// their last items (load imbalance and late wake-ups). Time outside jobs is serial work.
+    public struct Times: Sendable {
+        public var jobs = 0
+        public var inJobsSeconds = 0.0
+        public var tailWaitSeconds = 0.0
+    }
+    /// The submitting thread's accumulated job times (see `Times`).
+    public private(set) var times = Times()
+    /// Zeroes `times`.
+    public func resetTimes() { times = Times() }
+
+    /// How long an idle worker polls for the next job before it starts yielding, and how long it yields before it
+    /// sleeps. Jobs within a step come microseconds to a few hundred microseconds apart; waking a sleeping worker
+    /// costs 0.1–0.5 ms on a VM (the vCPU has halted), which measured 1–2 % of a bf16 step at T = 2 with a budget
+    /// of a few microseconds. Yielding keeps the core available to any other runnable thread (OpenBLAS's).
+    static let spinSeconds = 0.000_2
+    static let yieldSeconds = 0.002
 
     /// Starts `threads − 1` workers. With `pin`, worker i (the creating thread is worker 0) is pinned to the i-th
     /// CPU of the process's affinity mask when the mask holds at least `threads` CPUs (as `launch/run` binds it).
@@ -76,6 +97,7 @@ public final class WorkerPool: @unchecked Sendable {
                     body(i, worker)
                 }
             }
+            let t0 = monotonicSeconds()
             job = task
             level = dd_level_override()
             busy = true
@@ -85,6 +107,7 @@ public final class WorkerPool: @unchecked Sendable {
                 pthread_mutex_lock(&mutex); pthread_cond_broadcast(&wake); pthread_mutex_unlock(&mutex)
             }
             task(0)
+            let t1 = monotonicSeconds()
             var spins = 0
             while pending.load(ordering: .acquiring) > 0 {
                 spins += 1
@@ -92,13 +115,20 @@ public final class WorkerPool: @unchecked Sendable {
             }
             busy = false
             job = nil
+            let t2 = monotonicSeconds()
+            times.jobs += 1
+            times.inJobsSeconds += t2 - t0
+            times.tailWaitSeconds += t2 - t1
         }
     }
 
-    /// Splits 0..<count into at most `threads` contiguous ranges whose bounds are multiples of `align` (except the
-    /// last end) and runs `body` on each. Only for work whose per-element result does not depend on the split.
+    /// Splits 0..<count into contiguous ranges whose bounds are multiples of `align` (except the last end), about
+    /// four per thread handed out as workers come free (so a late or slower worker costs a quarter of its share,
+    /// not half the job), and runs `body` on each. Only for work whose per-element result does not depend on the
+    /// split.
     public func ranges(count: Int, align: Int = 1, _ body: (Range<Int>) -> Void) {
-        let chunk = ((count + threads - 1) / threads + align - 1) / align * align
+        let pieces = 4 * threads
+        let chunk = ((count + pieces - 1) / pieces + align - 1) / align * align
         if threads == 1 || chunk >= count {
             if count > 0 { body(0..<count) }
             return
@@ -124,10 +154,13 @@ public final class WorkerPool: @unchecked Sendable {
         var seen = 0
         while true {
             var spins = 0
+            let idleSince = monotonicSeconds()
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
-                if spins < 4096 { continue }
-                if spins < 4096 + 512 { sched_yield(); continue }
+                if spins & 255 != 0 { continue }
+                let idle = monotonicSeconds() - idleSince
+                if idle < Self.spinSeconds { continue }
+                if idle < Self.spinSeconds + Self.yieldSeconds { sched_yield(); continue }
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 pthread_mutex_lock(&mutex)
                 while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(&wake, &mutex) }

@@ -54,7 +54,8 @@ import TestSupport
     }
 
     /// `bench threads --json`: per precision, length and thread count a row whose ratio to the first thread count
-    /// is its tokens/s ÷ that row's (1 exactly for the first), and ceiling rows (peak probes, sgemm) per thread count.
+    /// is its tokens/s ÷ that row's (1 exactly for the first) and the shares of its step spent serial and waiting
+    /// for workers, and ceiling rows (peak probes, sgemm) per thread count.
     @Test func threadsBenchPrintsJSON() throws {
         let r = try MPIRunner.ddtrain(["bench", "threads", "--threads", "1,2", "--set", "layers=1", "--set", "dim=32",
                                        "--set", "heads=2", "--lengths", "16,64", "--tokens", "64", "--repeat", "1", "--json"])
@@ -69,6 +70,10 @@ import TestSupport
             #expect(one["ratio_to_first_threads"]?.doubleValue == 1)
             let ratio = (two["tokens_per_s"]?.doubleValue ?? 0) / (one["tokens_per_s"]?.doubleValue ?? 1)
             #expect(abs((two["ratio_to_first_threads"]?.doubleValue ?? 0) - ratio) <= 1e-12 * ratio)
+            // One thread runs every job inline: all of its time is serial and none is spent waiting.
+            #expect(one["serial_share"]?.doubleValue == 1 && one["tail_wait_share"]?.doubleValue == 0)
+            let serial = two["serial_share"]?.doubleValue ?? -1, wait = two["tail_wait_share"]?.doubleValue ?? -1
+            #expect(serial >= 0 && wait >= 0 && serial + wait <= 1, "shares of one step: \(serial), \(wait)")
         }
         let ceiling = j["ceiling"]?.arrayValue ?? []
         #expect(ceiling.contains { $0["probe"]?.stringValue == "sgemm-2048" } && ceiling.count >= 2)

@@ -15,7 +15,9 @@ let benchThreadsPart = Subcommand(
     counts in turn, --repeat rounds after a warm-up step, the fastest step of each counts, so all thread counts
     see the same conditions. The ceiling rows run the instruction peak probes and a 2048³ sgemm on T threads: a
     kernel cannot scale better than the cores it runs on (two vCPUs that share a physical core, a busy
-    neighbour, a thermal or power limit all show up there first). Target: ≥ 1.8 at 2 threads, every length.
+    neighbour, a thermal or power limit all show up there first). For the last thread count the table also shows
+    where a step's time went besides work: "serial" outside the pool's jobs, "T-wait" the submitting thread
+    waiting at the end of jobs for the other workers. Target: ≥ 1.8 at 2 threads, every length.
 
     options:
       --threads LIST    thread counts, the first is the reference [1,2]
@@ -61,21 +63,27 @@ let benchThreadsPart = Subcommand(
             for model in models { try model.setPrecision(precision) }
             if !json {
                 print("\nmodel \(name), \(precision.rawValue) (\(stepKernel(precision))): tokens/s")
-                print("seq_len".leftPadded(8) + counts.map { "T=\($0)".leftPadded(11) }.joined() + "   ratio")
+                print("seq_len".leftPadded(8) + counts.map { "T=\($0)".leftPadded(11) }.joined() + "   ratio"
+                      + "   serial  T-wait (T=\(counts[counts.count - 1]))")
             }
             for len in lengths {
                 let batch = benchBatch(sequences: tokens / len, length: len, vocab: config.vocab, seed: UInt64(len))
-                let best = try fastestSteps(models: models, counts: counts, batch: batch, repeats: repeats)
-                let perSecond = best.map { Double(batch.count) / $0 }
+                let best = try fastestSteps(models: models, pools: pools, counts: counts, batch: batch, repeats: repeats)
+                let perSecond = best.map { Double(batch.count) / $0.seconds }
                 for (i, t) in counts.enumerated() {
                     rows.append(.obj(["precision": .string(precision.rawValue), "kernel": .string(stepKernel(precision)),
-                                      "seq_len": .int(len), "threads": .int(t), "step_s": .number(best[i]),
+                                      "seq_len": .int(len), "threads": .int(t), "step_s": .number(best[i].seconds),
                                       "tokens_per_s": .number(perSecond[i]),
-                                      "ratio_to_first_threads": .number(perSecond[i] / perSecond[0])]))
+                                      "ratio_to_first_threads": .number(perSecond[i] / perSecond[0]),
+                                      "serial_share": .number(best[i].serialShare),
+                                      "tail_wait_share": .number(best[i].tailWaitShare)]))
                 }
                 if !json {
+                    let last = best[best.count - 1]
+                    func share(_ x: Double, _ width: Int) -> String { (fixed(100 * x, 1) + "%").leftPadded(width) }
                     print(String(len).leftPadded(8) + perSecond.map { fixed($0, 0).leftPadded(11) }.joined() + "   "
-                          + perSecond.dropFirst().map { fixed($0 / perSecond[0], 2) }.joined(separator: " "))
+                          + perSecond.dropFirst().map { fixed($0 / perSecond[0], 2) }.joined(separator: " ")
+                          + "   " + share(last.serialShare, 6) + share(last.tailWaitShare, 8))
                 }
             }
         }
@@ -92,15 +100,23 @@ let benchThreadsPart = Subcommand(
 
 /// The fastest of `repeats` rounds of one step per model (after a warm-up step each), rounds interleaving the
 /// thread counts; OpenBLAS is set to each model's thread count before its step.
-private func fastestSteps(models: [Model], counts: [Int], batch: PackedBatch, repeats: Int) throws -> [Double] {
+/// Each fastest step also reports where its submitting thread's time went: the share outside the pool's jobs
+/// (serial work) and the share waiting at the end of jobs for the other workers (imbalance, late wake-ups).
+private func fastestSteps(models: [Model], pools: [WorkerPool], counts: [Int], batch: PackedBatch,
+                          repeats: Int) throws -> [(seconds: Double, serialShare: Double, tailWaitShare: Double)] {
     for (model, t) in zip(models, counts) { Matmul.setThreads(t); _ = try model.forwardBackward(batch, zLoss: 1e-4) }
-    var best = [Double](repeating: .infinity, count: models.count)
+    var best = [(seconds: Double, serialShare: Double, tailWaitShare: Double)](
+        repeating: (.infinity, 0, 0), count: models.count)
     for _ in 0..<repeats {
         for (i, (model, t)) in zip(models, counts).enumerated() {
             Matmul.setThreads(t)
+            pools[i].resetTimes()
             let t0 = monotonicSeconds()
             _ = try model.forwardBackward(batch, zLoss: 1e-4)
-            best[i] = min(best[i], monotonicSeconds() - t0)
+            let seconds = monotonicSeconds() - t0, times = pools[i].times
+            if seconds < best[i].seconds {
+                best[i] = (seconds, t == 1 ? 1 : 1 - times.inJobsSeconds / seconds, times.tailWaitSeconds / seconds)
+            }
         }
     }
     return best
