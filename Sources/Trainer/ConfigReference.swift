@@ -119,7 +119,8 @@ public enum ConfigReference {
         ConfigKey("train", "threads", "integer 1…256", .int(1),
                   "threads per rank: its worker pool and OpenBLAS (DDTRAIN_THREADS, set by launch/run --threads, overrides)"),
         ConfigKey("train", "precision", choices(PrecisionSetting.allCases.map(\.rawValue)), .string("auto"),
-                  "matrix products in fp32, or bf16 operands with fp32 accumulation; auto: bf16 where this CPU's bf16 kernel beats fp32 sgemm (docs/kernels.md)"),
+                  "matrix products in fp32, or bf16 operands with fp32 accumulation; auto: bf16 where this CPU's bf16 kernel "
+                  + "beats the fp32 kernel the Linear layers would run (f32-avx512, or sgemm without AVX-512) by 1.25× (docs/kernels.md)"),
         ConfigKey("train", "max_steps", "integer ≥ 0", .int(0), "stop after this many steps (0: the whole curriculum)"),
         ConfigKey("train", "watchdog_s", "number ≥ 0", .number(0), "end the job when a rank waits longer than this in one collective (0: off)"),
         ConfigKey("train", "resume", "boolean or \"auto\"", .bool(false),
