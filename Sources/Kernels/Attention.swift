@@ -39,11 +39,13 @@ public enum Attention {
     static let diagonalStrip = 24
 
     /// Floats of workspace that `forward` and `backward` need for up to `maxTokens` packed tokens on a pool of
-    /// `workers` threads (each worker gets its own slot of tiles and head panels). Both precisions fit.
+    /// `workers` threads (each worker gets its own slot of tiles and head panels; the backward also keeps the
+    /// dQ partials of cut segments, see AttentionItems.swift). Both precisions fit.
     public static func workspaceFloats(maxTokens: Int, heads: Int, headDim: Int, tile: Int = defaultTile,
                                        keyTile: Int = defaultKeyTile, workers: Int = 1) -> Int {
         max(workers * forwardSlot(tile, keyTile, headDim, longest: maxTokens),
-            padded(maxTokens * heads) + workers * backwardSlot(tile, keyTile, headDim, longest: maxTokens))
+            padded(maxTokens * heads) + workers * backwardSlot(tile, keyTile, headDim, longest: maxTokens)
+                + partialFloats(maxTokens: maxTokens, heads: heads, d: headDim))
     }
 
     /// `count` rounded up to 16 floats, so every slot starts on a 64-byte boundary.
@@ -57,19 +59,6 @@ public enum Attention {
     static func backwardSlot(_ tile: Int, _ keyTile: Int, _ d: Int, longest: Int) -> Int {
         padded(max(backwardWorkspace(tile, keyTile, d, longest: longest),
                    backwardWorkspaceBF16(tile, keyTile, d, longest: longest)))
-    }
-
-    /// The (segment, head) work items, longest segments first so the pool's last items are the short ones.
-    static func headItems(_ starts: [Int], heads: Int) -> [(start: Int, length: Int, head: Int)] {
-        var segments: [(start: Int, length: Int)] = []
-        for s in 0..<(starts.count - 1) where starts[s + 1] > starts[s] {
-            segments.append((start: starts[s], length: starts[s + 1] - starts[s]))
-        }
-        segments.sort { $0.length > $1.length }
-        var items: [(start: Int, length: Int, head: Int)] = []
-        items.reserveCapacity(segments.count * heads)
-        for seg in segments { for h in 0..<heads { items.append((start: seg.start, length: seg.length, head: h)) } }
-        return items
     }
 
     /// Row stride of a score tile `columns` wide: 16 floats more, so that walking down a column (the transposed
@@ -93,50 +82,56 @@ public enum Attention {
     }
 
     /// out = softmax(scale·QKᵀ + causal segment mask)·V per head; lse[t, h] = log Σ_j exp(scale·q_t·k_j).
-    /// The (segment, head) items run on `pool`, each worker in its own slot of `workspace`.
+    /// The (segment, head) items, segments longer than `pieceLength` cut into pieces of query rows
+    /// (AttentionItems.swift), run on `pool`, each worker in its own slot of `workspace`.
     public static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                                segmentStarts: [Int], heads: Int, headDim: Int, scale: Float,
                                workspace: UnsafeMutableBufferPointer<Float>, tile: Int = defaultTile,
                                keyTile: Int = defaultKeyTile, qkvStride: Int? = nil, precision: Precision = .fp32,
-                               pool: WorkerPool = .serial) throws {
-        let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
+                               pieceLength: Int = defaultPieceLength, pool: WorkerPool = .serial) throws {
+        let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile,
+                                  pieceLength: pieceLength)
         let longest = longestSegment(segmentStarts)
         let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
         if precision == .bf16 { try checkBF16(headDim: headDim) }
         let slot = forwardSlot(tile, keyTile, headDim, longest: longest)
         try checkWorkspace(workspace, need: pool.threads * slot, tokens: tokens, heads: heads, headDim: headDim,
                            tile: tile, keyTile: keyTile, workers: pool.threads)
-        let items = headItems(segmentStarts, heads: heads), base = workspace.baseAddress!
+        let items = forwardItems(segmentStarts, heads: heads, tile: tile, pieceLength: pieceLength)
+        let base = workspace.baseAddress!
         let shape = HeadShape(heads: heads, d: headDim, scale: scale, tile: tile, keyTile: keyTile, rowStride: rowStride,
                               longest: longest)
         pool.run(items: items.count) { i, worker in
             let item = items[i], ws = base + worker * slot
+            // Query rows [from, to) need the keys up to `to`: the head truncated there.
             if precision == .bf16 {
-                forwardHeadBF16(q: q, k: k, v: v, out: out, lse: lse, start: item.start, length: item.length,
-                                h: item.head, shape: shape, workspace: ws)
+                forwardHeadBF16(q: q, k: k, v: v, out: out, lse: lse, start: item.start, length: item.to,
+                                from: item.from, h: item.head, shape: shape, workspace: ws)
             } else {
-                forwardHead(q: q, k: k, v: v, out: out, lse: lse, start: item.start, length: item.length, h: item.head,
-                            shape: shape, workspace: ws)
+                forwardHead(q: q, k: k, v: v, out: out, lse: lse, start: item.start, length: item.to, from: item.from,
+                            h: item.head, shape: shape, workspace: ws)
             }
         }
     }
 
-    /// The fp32 forward of head `h` of the segment of `length` tokens at `start`, in one worker's workspace.
+    /// The fp32 forward of head `h` of the segment of `length` tokens at `start`, query rows from `from` (a multiple
+    /// of the tile) on, in one worker's workspace.
     static func forwardHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                             out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, start: Int, length: Int,
-                            h: Int, shape: HeadShape, workspace s: UnsafeMutablePointer<Float>) {
+                            from: Int, h: Int, shape: HeadShape, workspace s: UnsafeMutablePointer<Float>) {
         let d = shape.d, heads = shape.heads, tile = shape.tile, keyTile = shape.keyTile, rowStride = shape.rowStride
         let outStride = heads * d, ld = tileStride(max(tile, keyTile)), strip = min(diagonalStrip, tile)
         let o = s + tile * ld, m = o + tile * d, l = m + tile
         let panel = panelFloats(shape.longest, d)
         let qh = l + tile, kp = qh + panel, vh = kp + panel
         let base = start * rowStride + h * d, outBase = start * outStride + h * d
-        copyRows(q + base, stride: rowStride, rows: length, width: d, into: qh, stride: d)
+        copyRows(q + base + from * rowStride, stride: rowStride, rows: length - from, width: d, into: qh + from * d,
+                 stride: d)
         packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
         copyRows(v + base, stride: rowStride, rows: length, width: d, into: vh, stride: d)
         let view = HeadPanels(q: qh, kPacked: kp, v: vh, d: d, scale: shape.scale)
-        AttentionSchedule.forward(length: length, tile: tile, keyTile: keyTile, strip: strip, begin: { _, br in
+        AttentionSchedule.forward(length: length, from: from, tile: tile, keyTile: keyTile, strip: strip, begin: { _, br in
             beginQueryTile(rows: br, m: m, l: l, o: o, d: d)
         }, block: { r0, rows, c0, cols, offset in
             forwardBlock(view, r0: r0, rows: rows, c0: c0, cols: cols, m: m + offset, l: l + offset,
@@ -185,48 +180,62 @@ public enum Attention {
 
     /// Gradients of Σ dout∘out with respect to q, k, v (all three OVERWRITTEN), recomputing each tile's
     /// probabilities from q, k and the saved lse. Loops run over key tiles outside and query tiles inside. The
-    /// (segment, head) items run on `pool`; each writes only its own head's dq, dk, dv, so no sum crosses workers.
+    /// (segment, head) items, segments longer than `pieceLength` cut into pieces of keys, run on `pool`; each
+    /// writes only its own head's dk and dv rows, and dq or its piece's dq partial, which are then added in key order
+    /// (AttentionItems.swift), so no sum depends on which worker ran what.
     public static func backward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                 out: UnsafePointer<Float>, dout: UnsafePointer<Float>, lse: UnsafePointer<Float>,
                                 dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
                                 dv: UnsafeMutablePointer<Float>, segmentStarts: [Int], heads: Int, headDim: Int,
                                 scale: Float, workspace: UnsafeMutableBufferPointer<Float>,
                                 tile: Int = defaultTile, keyTile: Int = defaultKeyTile, qkvStride: Int? = nil,
-                                precision: Precision = .fp32, pool: WorkerPool = .serial) throws {
-        let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile)
+                                precision: Precision = .fp32, pieceLength: Int = defaultPieceLength,
+                                pool: WorkerPool = .serial) throws {
+        let tokens = try validate(segmentStarts, heads: heads, headDim: headDim, tile: tile, keyTile: keyTile,
+                                  pieceLength: pieceLength)
         let longest = longestSegment(segmentStarts)
         if precision == .bf16 { try checkBF16(headDim: headDim) }
-        let slot = backwardSlot(tile, keyTile, headDim, longest: longest), shared = padded(tokens * heads)
-        try checkWorkspace(workspace, need: shared + pool.threads * slot, tokens: tokens, heads: heads, headDim: headDim,
-                           tile: tile, keyTile: keyTile, workers: pool.threads)
         let d = headDim
+        let (items, partialCount) = backwardItems(segmentStarts, heads: heads, d: d, keyTile: keyTile,
+                                                  pieceLength: pieceLength)
+        let slot = backwardSlot(tile, keyTile, headDim, longest: longest), shared = padded(tokens * heads)
+        try checkWorkspace(workspace, need: shared + pool.threads * slot + partialCount, tokens: tokens, heads: heads,
+                           headDim: headDim, tile: tile, keyTile: keyTile, workers: pool.threads)
         let rowStride = try checkStride(qkvStride, heads: heads, headDim: headDim)
-        let delta = workspace.baseAddress!, slots = delta + shared
+        let delta = workspace.baseAddress!, slots = delta + shared, partials = slots + pool.threads * slot
         // D_i = rowsum(dO ∘ O): the softmax-Jacobian term shared by every key tile of row i.
         pool.ranges(count: tokens * heads) { rows in
             for t in rows { delta[t] = Float(Vector.dot(dout + t * d, out + t * d, count: d)) }
         }
-        let items = headItems(segmentStarts, heads: heads)
         let shape = HeadShape(heads: heads, d: d, scale: scale, tile: tile, keyTile: keyTile, rowStride: rowStride,
                               longest: longest)
         pool.run(items: items.count) { i, worker in
+            // Keys [from, to) meet query rows [from, length): the head from `from` on, keys limited to to − from.
             let item = items[i], ws = slots + worker * slot
+            let start = item.start + item.from, length = item.length - item.from, keys = item.to - item.from
+            let target = item.partial < 0
+                ? QueryGradientTarget(rows: dq + start * rowStride + item.head * d, stride: rowStride)
+                : QueryGradientTarget(rows: partials + item.partial, stride: d)
             if precision == .bf16 {
-                backwardHeadBF16(q: q, k: k, v: v, dout: dout, lse: lse, delta: delta, dq: dq, dk: dk, dv: dv,
-                                 start: item.start, length: item.length, h: item.head, shape: shape, workspace: ws)
+                backwardHeadBF16(q: q, k: k, v: v, dout: dout, lse: lse, delta: delta, dq: target, dk: dk, dv: dv,
+                                 start: start, length: length, keys: keys, h: item.head, shape: shape, workspace: ws)
             } else {
-                backwardHead(q: q, k: k, v: v, dout: dout, lse: lse, delta: delta, dq: dq, dk: dk, dv: dv,
-                             start: item.start, length: item.length, h: item.head, shape: shape, workspace: ws)
+                backwardHead(q: q, k: k, v: v, dout: dout, lse: lse, delta: delta, dq: target, dk: dk, dv: dv,
+                             start: start, length: length, keys: keys, h: item.head, shape: shape, workspace: ws)
             }
+        }
+        if partialCount > 0 {
+            addQueryPartials(items, partials: partials, dq: dq, d: d, rowStride: rowStride, pool: pool)
         }
     }
 
-    /// The fp32 backward of head `h` of the segment of `length` tokens at `start`, in one worker's workspace.
+    /// The fp32 backward of head `h` of the segment of `length` tokens at `start` over its first `keys` keys, in one
+    /// worker's workspace: dk and dv of those keys, and dQ (of those keys only) into `dq`.
     static func backwardHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                              dout: UnsafePointer<Float>, lse: UnsafePointer<Float>, delta: UnsafePointer<Float>,
-                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
-                             dv: UnsafeMutablePointer<Float>, start: Int, length: Int, h: Int, shape: HeadShape,
-                             workspace p: UnsafeMutablePointer<Float>) {
+                             dq: QueryGradientTarget, dk: UnsafeMutablePointer<Float>,
+                             dv: UnsafeMutablePointer<Float>, start: Int, length: Int, keys: Int, h: Int,
+                             shape: HeadShape, workspace p: UnsafeMutablePointer<Float>) {
         let d = shape.d, heads = shape.heads, tile = shape.tile, keyTile = shape.keyTile, rowStride = shape.rowStride
         let outStride = heads * d, strip = min(diagonalStrip, tile)
         // Blocks have at most `tile` rows (strips are no taller) and at most `keyTile` columns.
@@ -237,22 +246,23 @@ public enum Attention {
         let dqh = doh + panel, dkh = dqh + panel, dvh = dkh + panel
         let base = start * rowStride + h * d, outBase = start * outStride + h * d
         copyRows(q + base, stride: rowStride, rows: length, width: d, into: qh, stride: d)
-        copyRows(k + base, stride: rowStride, rows: length, width: d, into: kh, stride: d)
-        packPanels(k + base, stride: rowStride, count: length, width: d, into: kp)
-        packPanels(v + base, stride: rowStride, count: length, width: d, into: vp)
+        copyRows(k + base, stride: rowStride, rows: keys, width: d, into: kh, stride: d)
+        packPanels(k + base, stride: rowStride, count: keys, width: d, into: kp)
+        packPanels(v + base, stride: rowStride, count: keys, width: d, into: vp)
         copyRows(dout + outBase, stride: outStride, rows: length, width: d, into: doh, stride: d)
         Vector.zero(dqh, count: length * d)
-        Vector.zero(dkh, count: length * d)
-        Vector.zero(dvh, count: length * d)
+        Vector.zero(dkh, count: keys * d)
+        Vector.zero(dvh, count: keys * d)
         let view = GradPanels(q: qh, k: kh, kPacked: kp, vPacked: vp, dout: doh, dq: dqh, dk: dkh, dv: dvh,
                               lse: lse + start * heads + h, delta: delta + start * heads + h, heads: heads,
                               d: d, scale: shape.scale)
-        AttentionSchedule.backward(length: length, tile: tile, keyTile: keyTile, strip: strip) { r0, rows, c0, cols in
+        AttentionSchedule.backward(length: length, keys: keys, tile: tile, keyTile: keyTile,
+                                   strip: strip) { r0, rows, c0, cols in
             backwardBlock(view, r0: r0, rows: rows, c0: c0, cols: cols, p: p, dp: dp, ld: ld)
         }
-        copyRows(dqh, stride: d, rows: length, width: d, into: dq + base, stride: rowStride)
-        copyRows(dkh, stride: d, rows: length, width: d, into: dk + base, stride: rowStride)
-        copyRows(dvh, stride: d, rows: length, width: d, into: dv + base, stride: rowStride)
+        copyRows(dqh, stride: d, rows: length, width: d, into: dq.rows, stride: dq.stride)
+        copyRows(dkh, stride: d, rows: keys, width: d, into: dk + base, stride: rowStride)
+        copyRows(dvh, stride: d, rows: keys, width: d, into: dv + base, stride: rowStride)
     }
 
     /// Query rows [r0, r0+rows) against keys [c0, c0+cols) (c0 a multiple of 16) of one (segment, head):
@@ -286,10 +296,14 @@ public enum Attention {
     }
 
     /// Checks the segment list and shapes; returns T. Segments come from data, so they are validated.
-    static func validate(_ starts: [Int], heads: Int, headDim: Int, tile: Int, keyTile: Int) throws -> Int {
+    static func validate(_ starts: [Int], heads: Int, headDim: Int, tile: Int, keyTile: Int,
+                         pieceLength: Int = defaultPieceLength) throws -> Int {
         guard heads > 0, headDim > 0, tile > 0, keyTile > 0 else {
             throw DDError("attention: heads \(heads), headDim \(headDim), tiles \(tile)×\(keyTile) must all be positive "
                 + "(fix: check model.dim and model.heads)")
+        }
+        guard pieceLength > 0 else {
+            throw DDError("attention: pieceLength \(pieceLength) must be positive (fix: leave it at the default)")
         }
         guard tile % 16 == 0, keyTile % 16 == 0 else {
             throw DDError("attention: tiles \(tile)×\(keyTile) must be multiples of 16 (the width of a packed key panel) "
@@ -353,6 +367,12 @@ struct HeadShape {
     let tile: Int, keyTile: Int, rowStride: Int
     /// The longest segment: it sizes every worker's panels.
     let longest: Int
+}
+
+/// Where a backward item puts its dQ rows: the dq tensor (row stride H·D or the fused stride) or a partial.
+struct QueryGradientTarget {
+    let rows: UnsafeMutablePointer<Float>
+    let stride: Int
 }
 
 /// The forward's panels of one (segment, head): q and v row-major [l, D], k packed (`packPanels`).

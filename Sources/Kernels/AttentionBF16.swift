@@ -90,10 +90,11 @@ extension Attention {
         return carver.used
     }
 
-    /// The bf16 forward of head `h` of the segment of `length` tokens at `start`, in one worker's workspace.
+    /// The bf16 forward of head `h` of the segment of `length` tokens at `start`, query rows from `from` (a multiple
+    /// of the tile) on, in one worker's workspace.
     static func forwardHeadBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                 out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, start: Int,
-                                length: Int, h: Int, shape: HeadShape, workspace: UnsafeMutablePointer<Float>) {
+                                length: Int, from: Int, h: Int, shape: HeadShape, workspace: UnsafeMutablePointer<Float>) {
         let d = shape.d, heads = shape.heads, tile = shape.tile, keyTile = shape.keyTile, rowStride = shape.rowStride
         let outStride = heads * d, ld = tileStride(max(tile, keyTile)), strip = min(diagonalStrip, tile)
         var carver = WorkspaceCarver(workspace)
@@ -102,10 +103,10 @@ extension Attention {
         let b = BF16HeadBuffers(&carver, longest: shape.longest, d: d, tile: tile, keyTile: keyTile, backward: false)
         let tokenPanel = b.tokenPanel(length), scale = shape.scale
         let base = start * rowStride + h * d, outBase = start * outStride + h * d
-        dd_bf16_convert_rows(q + base, rowStride, length, d, d, b.q, d)
+        dd_bf16_convert_rows(q + base + from * rowStride, rowStride, length - from, d, d, b.q + from * d, d)
         dd_bf16_pack_b(k + base, d, length, 1, rowStride, b.kOverD)
         dd_bf16_pack_b(v + base, length, d, rowStride, 1, b.vOverTokens)
-        AttentionSchedule.forward(length: length, tile: tile, keyTile: keyTile, strip: strip, begin: { _, br in
+        AttentionSchedule.forward(length: length, from: from, tile: tile, keyTile: keyTile, strip: strip, begin: { _, br in
             beginQueryTile(rows: br, m: m, l: l, o: o, d: d)
         }, block: { r0, rows, c0, cols, offset in
             // S = scale·Q·Kᵀ, the fp32 online softmax, then O += P·V with P rounded to bf16.
@@ -123,32 +124,33 @@ extension Attention {
         })
     }
 
-    /// The bf16 backward of head `h` of the segment of `length` tokens at `start`, in one worker's workspace
-    /// (`delta` already holds rowsum(dO∘O)).
+    /// The bf16 backward of head `h` of the segment of `length` tokens at `start` over its first `keys` keys, in one
+    /// worker's workspace (`delta` already holds rowsum(dO∘O)): dk and dv of those keys, dQ of those keys into `dq`.
     static func backwardHeadBF16(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                  dout: UnsafePointer<Float>, lse: UnsafePointer<Float>, delta: UnsafePointer<Float>,
-                                 dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
-                                 dv: UnsafeMutablePointer<Float>, start: Int, length: Int, h: Int, shape: HeadShape,
-                                 workspace: UnsafeMutablePointer<Float>) {
+                                 dq: QueryGradientTarget, dk: UnsafeMutablePointer<Float>,
+                                 dv: UnsafeMutablePointer<Float>, start: Int, length: Int, keys: Int, h: Int,
+                                 shape: HeadShape, workspace: UnsafeMutablePointer<Float>) {
         let d = shape.d, heads = shape.heads, tile = shape.tile, keyTile = shape.keyTile, rowStride = shape.rowStride
         let outStride = heads * d, strip = min(diagonalStrip, tile), ld = tileStride(keyTile), scale = shape.scale
         var carver = WorkspaceCarver(workspace)
         let p = carver.floats(2 * tile * ld), dp = p + tile * ld
         let b = BF16HeadBuffers(&carver, longest: shape.longest, d: d, tile: tile, keyTile: keyTile, backward: true)
-        let tokenPanel = b.tokenPanel(length), lp = b.pairedLength
+        let tokenPanel = b.tokenPanel(keys), lp = b.pairedLength
         let base = start * rowStride + h * d, outBase = start * outStride + h * d
         dd_bf16_convert_rows(q + base, rowStride, length, d, d, b.q, d)
         dd_bf16_pack_a(q + base, 1, rowStride, d, d, length, lp, b.qT)
         dd_bf16_convert_rows(dout + outBase, outStride, length, d, d, b.dout, d)
         dd_bf16_pack_a(dout + outBase, 1, outStride, d, d, length, lp, b.doutT)
-        dd_bf16_pack_b(k + base, d, length, 1, rowStride, b.kOverD)
-        dd_bf16_pack_b(k + base, length, d, rowStride, 1, b.kOverTokens)
-        dd_bf16_pack_b(v + base, d, length, 1, rowStride, b.vOverD)
+        dd_bf16_pack_b(k + base, d, keys, 1, rowStride, b.kOverD)
+        dd_bf16_pack_b(k + base, keys, d, rowStride, 1, b.kOverTokens)
+        dd_bf16_pack_b(v + base, d, keys, 1, rowStride, b.vOverD)
         Vector.zero(b.dq, count: length * d)
-        Vector.zero(b.dkT, count: d * length)
-        Vector.zero(b.dvT, count: d * length)
+        Vector.zero(b.dkT, count: d * keys)
+        Vector.zero(b.dvT, count: d * keys)
         let lseHead = lse + start * heads + h, deltaHead = delta + start * heads + h
-        AttentionSchedule.backward(length: length, tile: tile, keyTile: keyTile, strip: strip) { r0, rows, c0, cols in
+        AttentionSchedule.backward(length: length, keys: keys, tile: tile, keyTile: keyTile,
+                                   strip: strip) { r0, rows, c0, cols in
             let kd = b.kOverD + (c0 / 16) * b.dPanel, vd = b.vOverD + (c0 / 16) * b.dPanel
             dd_bf16_tile_product(rows, cols, d, scale, b.q + r0 * d, d, kd, b.dPanel, p, ld, 0)
             dd_bf16_tile_product(rows, cols, d, 1, b.dout + r0 * d, d, vd, b.dPanel, dp, ld, 0)
@@ -160,18 +162,18 @@ extension Attention {
             // dVᵀ[:, keys] += dOᵀ[:, rows]·P, P paired over rows.
             dd_bf16_pack_b(p, rows, cols, ld, 1, b.tilePairs)
             dd_bf16_tile_product(d, cols, pairedRows, 1, b.doutT + r0, lp, b.tilePairs, pairPanel,
-                                 b.dvT + c0, length, 1)
+                                 b.dvT + c0, keys, 1)
             // dQ[rows] += scale·dS·K, dS as bf16 rows.
             dd_bf16_tile_product(rows, d, pairedCols, scale, b.tileRows, b.tileRowStride,
                                  b.kOverTokens + c0 * 16, tokenPanel, b.dq + r0 * d, d, 1)
             // dKᵀ[:, keys] += scale·Qᵀ[:, rows]·dS, dS paired over rows.
             dd_bf16_pack_b(dp, rows, cols, ld, 1, b.tilePairs)
             dd_bf16_tile_product(d, cols, pairedRows, scale, b.qT + r0, lp, b.tilePairs, pairPanel,
-                                 b.dkT + c0, length, 1)
+                                 b.dkT + c0, keys, 1)
         }
-        copyRows(b.dq, stride: d, rows: length, width: d, into: dq + base, stride: rowStride)
-        transposeInto(b.dkT, rows: d, cols: length, dk + base, stride: rowStride)
-        transposeInto(b.dvT, rows: d, cols: length, dv + base, stride: rowStride)
+        copyRows(b.dq, stride: d, rows: length, width: d, into: dq.rows, stride: dq.stride)
+        transposeInto(b.dkT, rows: d, cols: keys, dk + base, stride: rowStride)
+        transposeInto(b.dvT, rows: d, cols: keys, dv + base, stride: rowStride)
     }
 
     /// dst[c·stride + r] = src[r·cols + c]: a [rows, cols] accumulator back to token rows.

@@ -5,14 +5,14 @@
 /// diagonal are never visited; blocks below it are whole tiles without a mask; the diagonal is cut into strips of
 /// `strip` rows, each against the keys up to its own last row.
 enum AttentionSchedule {
-    /// Forward: query tiles of `tile` rows in order. For each: `begin(r0, rows)`, then `block(r0, rows, c0, cols,
-    /// offset)` for the key tiles before it and then its diagonal strips (`offset` = the block's first row within
-    /// the query tile), then `end(r0, rows)`.
+    /// Forward: query tiles of `tile` rows in order, from row `from` (a multiple of `tile`). For each:
+    /// `begin(r0, rows)`, then `block(r0, rows, c0, cols, offset)` for the key tiles before it and then its
+    /// diagonal strips (`offset` = the block's first row within the query tile), then `end(r0, rows)`.
     @inline(__always)
-    static func forward(length: Int, tile: Int, keyTile: Int, strip: Int, begin: (Int, Int) -> Void,
+    static func forward(length: Int, from: Int = 0, tile: Int, keyTile: Int, strip: Int, begin: (Int, Int) -> Void,
                         block: (_ r0: Int, _ rows: Int, _ c0: Int, _ cols: Int, _ offset: Int) -> Void,
                         end: (Int, Int) -> Void) {
-        var r0 = 0
+        var r0 = from
         while r0 < length {
             let br = min(tile, length - r0)
             begin(r0, br)
@@ -33,14 +33,14 @@ enum AttentionSchedule {
         }
     }
 
-    /// Backward: key tiles of `keyTile` keys in order; for each, the diagonal strips of the rows inside it, then the
-    /// later query tiles (whole, no mask), as `block(r0, rows, c0, cols)`.
+    /// Backward: key tiles of `keyTile` keys in order, up to key `keys`; for each, the diagonal strips of the rows
+    /// inside it, then the later query tiles (whole, no mask), as `block(r0, rows, c0, cols)`.
     @inline(__always)
-    static func backward(length: Int, tile: Int, keyTile: Int, strip: Int,
+    static func backward(length: Int, keys: Int, tile: Int, keyTile: Int, strip: Int,
                          block: (_ r0: Int, _ rows: Int, _ c0: Int, _ cols: Int) -> Void) {
         var c0 = 0
-        while c0 < length {
-            let bc = min(keyTile, length - c0)
+        while c0 < keys {
+            let bc = min(keyTile, keys - c0)
             var s0 = 0
             while s0 < bc {
                 let sr = min(strip, bc - s0)

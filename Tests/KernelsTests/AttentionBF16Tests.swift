@@ -19,9 +19,13 @@ extension Double {
 /// reference that makes the same roundings.
 @Suite(.enabled(if: KernelDispatch.level >= .avx512bf16, "bf16 attention needs avx512_bf16, which this CPU lacks"))
 struct AttentionBF16Tests {
-    @Test(arguments: [(16, 16), (16, 48), (Attention.defaultTile, Attention.defaultKeyTile)])
-    func matchesReferenceOnRoundedInputs(tile: Int, keyTile: Int) throws {
+    /// Tiles 16×16, 16×48 (also with the 64- and 151-token segments cut into pieces of keys and query rows) and the
+    /// default tiles.
+    @Test(arguments: [[16, 16, 1024], [16, 48, 1024], [16, 48, 40], [Attention.defaultTile, Attention.defaultKeyTile, 1024]])
+    func matchesReferenceOnRoundedInputs(setup: [Int]) throws {
+        let (tile, keyTile) = (setup[0], setup[1])
         var c = AttentionCase(lengths: [1, 2, 17, 64, 151], heads: 2, d: 16, tile: tile, keyTile: keyTile, seed: 30)
+        c.pieceLength = setup[2]
         c.q = c.q.map(referenceBF16); c.k = c.k.map(referenceBF16); c.v = c.v.map(referenceBF16)
         c.dout = c.dout.map(referenceBF16)
         let (out, lse) = try c.forward(precision: .bf16)

@@ -5,12 +5,14 @@ import Kernels
 @Suite struct AttentionLongTests {
     /// Segments of 700, 129 and 5 tokens (several tiles, ragged last tiles), 2 heads: default tiles and 64×96 at
     /// D = 32, and 32-row query tiles over 16-key tiles at D = 24 (key tiles narrower than query tiles; D not a
-    /// multiple of the micro-kernel's 16 columns): forward within 1e-5 and all three gradients within 1e-4
-    /// (normalised max-abs) of the naive Double forward and of the explicit-P chain-rule backward
-    /// (AttentionReference.swift).
-    @Test(arguments: [(Attention.defaultTile, Attention.defaultKeyTile, 32), (64, 96, 32), (32, 16, 24)])
-    func matchesNaiveUpTo700Tokens(tile: Int, keyTile: Int, d: Int) throws {
-        let c = AttentionCase(lengths: [700, 129, 5], heads: 2, d: d, tile: tile, keyTile: keyTile, seed: 30)
+    /// multiple of the micro-kernel's 16 columns), each whole and cut into pieces (segments over 100 tokens: the
+    /// forward's query pieces and the backward's key pieces with their dQ partials): forward within 1e-5 and all
+    /// three gradients within 1e-4 (normalised max-abs) of the naive Double forward and of the explicit-P
+    /// chain-rule backward (AttentionReference.swift).
+    @Test(arguments: [[Attention.defaultTile, Attention.defaultKeyTile, 32], [64, 96, 32], [32, 16, 24]], [1024, 100])
+    func matchesNaiveUpTo700Tokens(tiles: [Int], pieceLength: Int) throws {
+        var c = AttentionCase(lengths: [700, 129, 5], heads: 2, d: tiles[2], tile: tiles[0], keyTile: tiles[1], seed: 30)
+        c.pieceLength = pieceLength
         let (out, lse) = try c.forward()
         let (dq, dk, dv) = try c.backward(out: out, lse: lse)
         for (s, len) in c.lengths.enumerated() {

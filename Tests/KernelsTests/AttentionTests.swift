@@ -6,6 +6,8 @@ import Kernels
 /// Packed q, k, v, dout for segments of the given lengths, with helpers to run the kernel.
 struct AttentionCase {
     let lengths: [Int], heads: Int, d: Int, tile: Int, keyTile: Int
+    /// Segments longer than this are cut into pieces (AttentionItems.swift).
+    var pieceLength = Attention.defaultPieceLength
     var q: [Float], k: [Float], v: [Float], dout: [Float]
     var starts: [Int] { lengths.reduce(into: [0]) { $0.append($0.last! + $1) } }
     var tokens: Int { starts.last! }
@@ -25,7 +27,8 @@ struct AttentionCase {
                                                                               keyTile: keyTile))
         try ws.withUnsafeMutableBufferPointer {
             try Attention.forward(q: q, k: k, v: v, out: &out, lse: &lse, segmentStarts: starts, heads: heads,
-                                  headDim: d, scale: scale, workspace: $0, tile: tile, keyTile: keyTile, precision: precision)
+                                  headDim: d, scale: scale, workspace: $0, tile: tile, keyTile: keyTile, precision: precision,
+                                  pieceLength: pieceLength)
         }
         return (out, lse)
     }
@@ -37,7 +40,7 @@ struct AttentionCase {
         try ws.withUnsafeMutableBufferPointer {
             try Attention.backward(q: q, k: k, v: v, out: out, dout: dout, lse: lse, dq: &dq, dk: &dk, dv: &dv,
                                    segmentStarts: starts, heads: heads, headDim: d, scale: scale, workspace: $0, tile: tile, keyTile: keyTile,
-                                   precision: precision)
+                                   precision: precision, pieceLength: pieceLength)
         }
         return (dq, dk, dv)
     }

@@ -23,11 +23,12 @@ import Support
         if precision == .bf16 && KernelDispatch.level < .avx512bf16 { return }
         var rng = makeRNG(41)
         let starts = [0, 130, 131, 300, 301, 333], tokens = starts.last!
-        for heads in [2, 5] {
+        // pieceLength 64 cuts the 130- and 169-token segments into pieces (query rows forward, keys backward).
+        for (heads, pieceLength) in [(2, Attention.defaultPieceLength), (5, Attention.defaultPieceLength), (2, 64)] {
             let d = 32, width = heads * d
             let q = gaussian(tokens * width, &rng), k = gaussian(tokens * width, &rng), v = gaussian(tokens * width, &rng)
             let dout = gaussian(tokens * width, &rng)
-            try expectSameBits("attention \(precision) heads \(heads)") { pool in
+            try expectSameBits("attention \(precision) heads \(heads) pieces of \(pieceLength)") { pool in
                 var ws = [Float](repeating: 0, count: Attention.workspaceFloats(maxTokens: tokens, heads: heads, headDim: d,
                                                                                   tile: 48, keyTile: 64, workers: pool.threads))
                 var out = [Float](repeating: 0, count: tokens * width), lse = [Float](repeating: 0, count: tokens * heads)
@@ -35,10 +36,11 @@ import Support
                 try ws.withUnsafeMutableBufferPointer { w in
                     try Attention.forward(q: q, k: k, v: v, out: &out, lse: &lse, segmentStarts: starts, heads: heads,
                                           headDim: d, scale: 0.17, workspace: w, tile: 48, keyTile: 64,
-                                          precision: precision, pool: pool)
+                                          precision: precision, pieceLength: pieceLength, pool: pool)
                     try Attention.backward(q: q, k: k, v: v, out: out, dout: dout, lse: lse, dq: &dq, dk: &dk, dv: &dv,
                                            segmentStarts: starts, heads: heads, headDim: d, scale: 0.17, workspace: w,
-                                           tile: 48, keyTile: 64, precision: precision, pool: pool)
+                                           tile: 48, keyTile: 64, precision: precision, pieceLength: pieceLength,
+                                           pool: pool)
                 }
                 return out + lse + dq + dk + dv
             }
