@@ -356,6 +356,11 @@ extension TrainingSession {
     /// included) and per core-second (that CPU time over the rank's `train.threads`): on a shared machine that is
     /// what the job would reach with its cores to itself. `resident_bytes` is the ranks' peak resident memory
     /// (VmHWM) at the end of the timed steps, summed over ranks.
+    ///
+    /// After its backward, a rank waits in the gradient sync for the buckets still in flight and for the slower
+    /// ranks. The rank that waits least is the one that finished backward last: its wait is the communication no
+    /// compute hid (`exposed_comm_share`, an upper bound, as the slowest rank can change from step to step); what
+    /// the ranks wait beyond it on average is load imbalance (`imbalance_wait_share`).
     public func benchmark(steps: Int, warmup: Int) throws -> JSON {
         var tokens = 0, seconds = 0.0, exposed = 0.0, comm = 0.0
         var cpuStart = 0.0
@@ -369,13 +374,16 @@ extension TrainingSession {
             comm += (record["comm_ms"]?.doubleValue ?? 0) / 1e3
         }
         let cpu = try self.comm.allreduce(processCPUSeconds() - cpuStart, op: .max)
+        let leastWait = try self.comm.allreduce(exposed, op: .min)
+        let meanWait = try self.comm.allreduce(exposed, op: .sum) / Double(self.comm.size)
         let resident = try self.comm.allreduce(Double(peakResidentBytes()), op: .sum)
         let threads = config.run.threads
         return .obj(["ranks": .int(self.comm.size), "threads_per_rank": .int(threads), "steps": .int(steps), "tokens": .int(tokens),
                      "seconds": .number(seconds), "tokens_per_s": .number(Double(tokens) / max(seconds, 1e-9)),
                      "busiest_rank_cpu_s": .number(cpu), "tokens_per_cpu_s": .number(Double(tokens) / max(cpu, 1e-9)),
                      "tokens_per_core_s": .number(Double(tokens * threads) / max(cpu, 1e-9)), "resident_bytes": .number(resident),
-                     "exposed_comm_share": .number(exposed / max(seconds, 1e-9)),
-                     "comm_s": .number(comm), "compute_s": .number(seconds - exposed), "parameters": .int(model.layout.count)])
+                     "exposed_comm_share": .number(leastWait / max(seconds, 1e-9)),
+                     "imbalance_wait_share": .number((meanWait - leastWait) / max(seconds, 1e-9)),
+                     "comm_s": .number(comm), "compute_s": .number(seconds - meanWait), "parameters": .int(model.layout.count)])
     }
 }

@@ -39,6 +39,10 @@ import Support
         }
         #expect(rows.first?["speedup_over_first"]?.doubleValue == 1)
         #expect(rows[0]["exposed_comm_share"]?.doubleValue == 0 && (rows[1]["exposed_comm_share"]?.doubleValue ?? -1) >= 0)
+        // One rank waits for nobody; with two, the least wait and the mean wait beyond it are shares of the step.
+        #expect(rows[0]["imbalance_wait_share"]?.doubleValue == 0)
+        let exposed = rows[1]["exposed_comm_share"]?.doubleValue ?? -1, imbalance = rows[1]["imbalance_wait_share"]?.doubleValue ?? -1
+        #expect(imbalance >= 0 && exposed + imbalance < 1, "2x1: exposed \(exposed), imbalance \(imbalance)")
         #expect(j["exposed_comm_layout"]?.stringValue == "2x1" && j["threads_vs_ranks"]?.stringValue == "1x2 vs 2x1")
         #expect(j["target_threads_met"]?.boolValue != nil && j["target_exposed_comm_met"]?.boolValue != nil)
         // Two processes hold two runtimes, MPI states and model copies; one process of two threads holds one.

@@ -21,7 +21,8 @@ let benchTrainPart = Subcommand(
     R·T exceeds the cores), OPENBLAS_NUM_THREADS=T and train.threads=T, runs --warmup untimed and --steps timed
     training steps (default 2 and 12) without evaluation or checkpoints, and prints per layout: tokens/s, the
     speed-up over the first layout, the ranks' peak resident memory (VmHWM) summed, the share of step time spent
-    waiting for communication, and tokens per core-second of the busiest rank (its CPU time over its threads:
+    waiting for communication (the wait after backward of the rank that waits least: what no compute hid) and
+    for slower ranks (the ranks' mean wait beyond that: load imbalance), and tokens per core-second of the busiest rank (its CPU time over its threads:
     robust when other work shares the cores). Targets: 1x2 within 10% of 2x1 in tokens/s with less resident
     memory; exposed communication <= 3% with 2 ranks.
     """,

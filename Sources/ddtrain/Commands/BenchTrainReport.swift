@@ -67,12 +67,14 @@ struct BenchTrainReport {
     /// The human table, the targets and what was measured against them.
     func printTable() {
         print("layout".padded(8) + "tokens/s".leftPadded(10) + "speed-up".leftPadded(10) + "resident".leftPadded(12)
-              + "exposed comm".leftPadded(14) + "comm time".leftPadded(11) + "tok/core-s".leftPadded(12) + "core-s speed-up".leftPadded(17))
+              + "exposed comm".leftPadded(14) + "imbalance".leftPadded(11) + "comm time".leftPadded(11)
+              + "tok/core-s".leftPadded(12) + "core-s speed-up".leftPadded(17))
         for r in rows {
             let v = { (key: String) in Self.value(r, key) }
             print((r["layout"]?.stringValue ?? "?").padded(8) + fixed(v("tokens_per_s"), 0).leftPadded(10)
                   + (fixed(v("speedup_over_first"), 2) + "x").leftPadded(10) + (fixed(v("resident_mib"), 1) + " MiB").leftPadded(12)
                   + (fixed(100 * v("exposed_comm_share"), 1) + "%").leftPadded(14)
+                  + (fixed(100 * v("imbalance_wait_share"), 1) + "%").leftPadded(11)
                   + (fixed(100 * v("comm_s") / max(v("seconds"), 1e-9), 1) + "%").leftPadded(11)
                   + fixed(v("tokens_per_core_s"), 0).leftPadded(12) + (fixed(v("core_time_speedup_over_first"), 2) + "x").leftPadded(17)
                   + (r["bound"]?.boolValue == false ? "  (oversubscribed, unbound)" : ""))
@@ -89,7 +91,9 @@ struct BenchTrainReport {
                             + (share <= 0.03 ? " (met)" : " (not met)"))
         }
         if !measured.isEmpty { print("measured: " + measured.joined(separator: "; ")) }
-        print("(resident: peak resident memory (VmHWM) summed over ranks; tok/core-s: tokens per core-second of the busiest rank,")
-        print(" its CPU time over its threads, robust when other work shares the cores)")
+        print("(resident: peak resident memory (VmHWM) summed over ranks; exposed comm: the wait after backward of the rank")
+        print(" that waits least, i.e. communication no compute hid; imbalance: what the ranks wait beyond that on average,")
+        print(" for slower ranks; tok/core-s: tokens per core-second of the busiest rank, its CPU time over its threads,")
+        print(" robust when other work shares the cores)")
     }
 }
