@@ -31,9 +31,12 @@ public protocol Communicator: AnyObject {
     /// Reduces `count` elements at `buffer` across ranks in place.
     func allreduce(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws
 
-    /// `allreduce` for a communication thread that shares its core with computation: it waits without
-    /// spinning, so the computing thread keeps the core (MPI backend: MPI_Iallreduce polled with short sleeps).
-    func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws
+    /// `allreduce` for a communication thread that shares its core with computation: while `stillComputing()` it
+    /// waits without spinning, so the computing thread keeps the core; once computation is done it polls without
+    /// pauses, so the last buckets finish as fast as the transport allows (MPI backend: MPI_Iallreduce polled with
+    /// MPI_Test, 20 µs sleeps between polls while computing).
+    func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp,
+                                 stillComputing: () -> Bool) throws
 
     /// Sums `counts[r]` elements per rank across ranks and leaves rank r's block (which starts at the sum of
     /// the counts before r) in place in `buffer` at that same offset; other blocks are left undefined.
@@ -65,7 +68,8 @@ public protocol Communicator: AnyObject {
 extension Communicator {
     public func finalize() {}
 
-    public func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws {
+    public func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp,
+                                        stillComputing: () -> Bool) throws {
         try allreduce(buffer, count: count, element: element, op: op)
     }
 }

@@ -100,9 +100,12 @@ public final class MPICommunicator: Communicator {
         try tracked(.allreduce) { try allreduceChunks(buffer, count: count, element: element, op: op) }
     }
 
-    /// Non-blocking allreduce per chunk, completed by MPI_Test with 20 µs sleeps between polls: Open MPI's
-    /// blocking wait busy-polls, which on a shared core would take cycles from the backward pass it overlaps.
-    public func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp) throws {
+    /// Non-blocking allreduce per chunk, completed by MPI_Test with 20 µs sleeps between polls while `stillComputing()`
+    /// (Open MPI's blocking wait busy-polls, which on a shared core would take cycles from the backward pass it
+    /// overlaps) and without sleeps after it: progress only happens inside MPI calls, and a sleep (at least the
+    /// 50 µs of Linux's default timer slack) per fragment of a large message would stretch the step's last buckets.
+    public func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp,
+                                        stillComputing: () -> Bool) throws {
         try tracked(.allreduce) {
             let (type, width) = Self.datatype(element)
             let perCall = max(1, chunkBytes / width)
@@ -117,7 +120,7 @@ public final class MPICommunicator: Communicator {
                 while true {
                     try check(MPI_Test(&request, &flag, ddt_status_ignore()), "MPI_Test")
                     if flag != 0 { break }
-                    nanosleep(&pause, nil)
+                    if stillComputing() { nanosleep(&pause, nil) }
                 }
                 done += n
             }

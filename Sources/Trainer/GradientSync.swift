@@ -1,5 +1,6 @@
 import Comm
 import Support
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,6 +43,8 @@ public final class GradientSync {
     private var failure: Error?
     private var stopping = false
     private var thread: pthread_t?
+    /// Set when backward is done (`finish`): the communication thread then polls without pauses.
+    private let backwardDone = Atomic<Bool>(false)
 
     /// Seconds the communication thread spent inside allreduce during the last step.
     public private(set) var communicationSeconds = 0.0
@@ -110,6 +113,7 @@ public final class GradientSync {
 
     /// Resets the per-step state; call before backward.
     public func begin() {
+        backwardDone.store(false, ordering: .relaxed)
         nextBucket = 0
         communicationSeconds = 0
     }
@@ -147,6 +151,7 @@ public final class GradientSync {
         }
         guard comm.size > 1 else { return (statistics, 0) }
         let t0 = monotonicSeconds()
+        backwardDone.store(true, ordering: .relaxed)
         send(downTo: 0)
         try drain()
         // The held-back low end of the buffer and the statistics travel in one final allreduce.
@@ -225,7 +230,9 @@ public final class GradientSync {
             let t0 = monotonicSeconds()
             var err: Error? = nil
             do {
-                try comm.allreduceWhileComputing(UnsafeMutableRawPointer(gradients + offset), count: n, element: .float, op: .sum)
+                try comm.allreduceWhileComputing(UnsafeMutableRawPointer(gradients + offset), count: n, element: .float, op: .sum) {
+                    !self.backwardDone.load(ordering: .relaxed)
+                }
             } catch { err = error }
             let dt = monotonicSeconds() - t0
             pthread_mutex_lock(&mutex)
