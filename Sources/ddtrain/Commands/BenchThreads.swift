@@ -12,9 +12,10 @@ let benchThreadsPart = Subcommand(
 
     One rank, one model per thread count (each with its own worker pool of T threads, pinned to the first T cores
     of the process's mask; OpenBLAS set to T threads before each of its steps). Every length times the thread
-    counts in turn, --repeat rounds after a warm-up step, the fastest step of each counts, so all thread counts
-    see the same conditions. The ceiling rows run the instruction peak probes and a 2048³ sgemm on T threads: a
-    kernel cannot scale better than the cores it runs on (two vCPUs that share a physical core, a busy
+    counts in turn, --repeat rounds after a warm-up step (a round steps every length once, so a busy spell on the
+    machine costs one round of each length, not every round of one), the fastest step of each counts, so all
+    thread counts see the same conditions. The ceiling rows run the instruction peak probes and a 2048³ sgemm on
+    T threads: a kernel cannot scale better than the cores it runs on (two vCPUs that share a physical core, a busy
     neighbour, a thermal or power limit all show up there first). For the last thread count the table also shows
     where a step's time went besides work: "serial" outside the pool's jobs, "T-wait" the submitting thread
     waiting at the end of jobs for the other workers. Target: ≥ 1.8 at 2 threads, every length.
@@ -26,7 +27,7 @@ let benchThreadsPart = Subcommand(
       --set KEY=VALUE   override a model key, as in bench step; repeatable
       --lengths LIST    sequence lengths [64,256,1024,4096]
       --tokens N        tokens per step [8192]
-      --repeat N        timed rounds per length [3]
+      --repeat N        timed rounds per length [5]
       --json            print one JSON object instead of the table
     """,
     options: ["threads": true, "models": true, "precision": true, "set": true, "lengths": true, "tokens": true, "repeat": true, "json": false]
@@ -35,7 +36,7 @@ let benchThreadsPart = Subcommand(
     let counts = try args.intList("threads", default: [1, 2], command: cmd)
     let lengths = try args.intList("lengths", default: [64, 256, 1024, 4096], command: cmd)
     let tokens = try args.int("tokens", default: 8192, command: cmd)
-    let repeats = try args.int("repeat", default: 3, command: cmd)
+    let repeats = try args.int("repeat", default: 5, command: cmd)
     guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 && $0 <= 256 }) else {
         throw DDError.usage("ddtrain \(cmd): --threads expects thread counts 1…256 like 1,2,4")
     }
@@ -66,9 +67,11 @@ let benchThreadsPart = Subcommand(
                 print("seq_len".leftPadded(8) + counts.map { "T=\($0)".leftPadded(11) }.joined() + "   ratio"
                       + "   serial  T-wait (T=\(counts[counts.count - 1]))")
             }
-            for len in lengths {
-                let batch = benchBatch(sequences: tokens / len, length: len, vocab: config.vocab, seed: UInt64(len))
-                let best = try fastestSteps(models: models, pools: pools, counts: counts, batch: batch, repeats: repeats)
+            let batches = lengths.map {
+                benchBatch(sequences: tokens / $0, length: $0, vocab: config.vocab, seed: UInt64($0))
+            }
+            let fastest = try fastestSteps(models: models, pools: pools, counts: counts, batches: batches, repeats: repeats)
+            for (len, (batch, best)) in zip(lengths, zip(batches, fastest)) {
                 let perSecond = best.map { Double(batch.count) / $0.seconds }
                 for (i, t) in counts.enumerated() {
                     rows.append(.obj(["precision": .string(precision.rawValue), "kernel": .string(stepKernel(precision)),
@@ -98,24 +101,30 @@ let benchThreadsPart = Subcommand(
     return 0
 }
 
-/// The fastest of `repeats` rounds of one step per model (after a warm-up step each), rounds interleaving the
-/// thread counts; OpenBLAS is set to each model's thread count before its step.
-/// Each fastest step also reports where its submitting thread's time went: the share outside the pool's jobs
-/// (serial work) and the share waiting at the end of jobs for the other workers (imbalance, late wake-ups).
-private func fastestSteps(models: [Model], pools: [WorkerPool], counts: [Int], batch: PackedBatch,
-                          repeats: Int) throws -> [(seconds: Double, serialShare: Double, tailWaitShare: Double)] {
-    for (model, t) in zip(models, counts) { Matmul.setThreads(t); _ = try model.forwardBackward(batch, zLoss: 1e-4) }
-    var best = [(seconds: Double, serialShare: Double, tailWaitShare: Double)](
-        repeating: (.infinity, 0, 0), count: models.count)
+/// Per batch and model, the fastest of `repeats` rounds of one step (after a warm-up step each). A round steps
+/// every batch on every model in turn, so each batch's timed steps are spread over the whole benchmark and every
+/// thread count meets the same conditions: a neighbour busy for a while slows one round of each, not every
+/// round of one length. OpenBLAS is set to each model's thread count before its step. Each fastest step also
+/// reports where its submitting thread's time went: the share outside the pool's jobs (serial work) and the share
+/// waiting at the end of jobs for the other workers (imbalance, late wake-ups).
+private func fastestSteps(models: [Model], pools: [WorkerPool], counts: [Int], batches: [PackedBatch],
+                          repeats: Int) throws -> [[(seconds: Double, serialShare: Double, tailWaitShare: Double)]] {
+    for batch in batches {
+        for (model, t) in zip(models, counts) { Matmul.setThreads(t); _ = try model.forwardBackward(batch, zLoss: 1e-4) }
+    }
+    var best = [[(seconds: Double, serialShare: Double, tailWaitShare: Double)]](
+        repeating: Array(repeating: (.infinity, 0, 0), count: models.count), count: batches.count)
     for _ in 0..<repeats {
-        for (i, (model, t)) in zip(models, counts).enumerated() {
-            Matmul.setThreads(t)
-            pools[i].resetTimes()
-            let t0 = monotonicSeconds()
-            _ = try model.forwardBackward(batch, zLoss: 1e-4)
-            let seconds = monotonicSeconds() - t0, times = pools[i].times
-            if seconds < best[i].seconds {
-                best[i] = (seconds, t == 1 ? 1 : 1 - times.inJobsSeconds / seconds, times.tailWaitSeconds / seconds)
+        for (b, batch) in batches.enumerated() {
+            for (i, (model, t)) in zip(models, counts).enumerated() {
+                Matmul.setThreads(t)
+                pools[i].resetTimes()
+                let t0 = monotonicSeconds()
+                _ = try model.forwardBackward(batch, zLoss: 1e-4)
+                let seconds = monotonicSeconds() - t0, times = pools[i].times
+                if seconds < best[b][i].seconds {
+                    best[b][i] = (seconds, t == 1 ? 1 : 1 - times.inJobsSeconds / seconds, times.tailWaitSeconds / seconds)
+                }
             }
         }
     }
