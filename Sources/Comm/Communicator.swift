@@ -33,8 +33,8 @@ public protocol Communicator: AnyObject {
 
     /// `allreduce` for a communication thread that shares its core with computation: while `stillComputing()` it
     /// waits without spinning, so the computing thread keeps the core; once computation is done it polls without
-    /// pauses, so the last buckets finish as fast as the transport allows (MPI backend: MPI_Iallreduce polled with
-    /// MPI_Test, 20 µs sleeps between polls while computing).
+    /// pauses (yielding to other runnable threads), so the last buckets finish as fast as the transport allows (MPI
+    /// backend: MPI_Iallreduce polled with MPI_Test, 20 µs sleeps between polls while computing).
     func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp,
                                  stillComputing: () -> Bool) throws
 

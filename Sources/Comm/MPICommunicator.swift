@@ -104,6 +104,7 @@ public final class MPICommunicator: Communicator {
     /// (Open MPI's blocking wait busy-polls, which on a shared core would take cycles from the backward pass it
     /// overlaps) and without sleeps after it: progress only happens inside MPI calls, and a sleep (at least the
     /// 50 µs of Linux's default timer slack) per fragment of a large message would stretch the step's last buckets.
+    /// Those polls yield, so on an oversubscribed core a slower rank still computing gets the core first.
     public func allreduceWhileComputing(_ buffer: UnsafeMutableRawPointer, count: Int, element: CommElement, op: ReduceOp,
                                         stillComputing: () -> Bool) throws {
         try tracked(.allreduce) {
@@ -120,7 +121,7 @@ public final class MPICommunicator: Communicator {
                 while true {
                     try check(MPI_Test(&request, &flag, ddt_status_ignore()), "MPI_Test")
                     if flag != 0 { break }
-                    if stillComputing() { nanosleep(&pause, nil) }
+                    if stillComputing() { nanosleep(&pause, nil) } else { sched_yield() }
                 }
                 done += n
             }
