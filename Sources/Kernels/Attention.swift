@@ -196,8 +196,8 @@ public enum Attention {
         let longest = longestSegment(segmentStarts)
         if precision == .bf16 { try checkBF16(headDim: headDim) }
         let d = headDim
-        let (items, partialCount) = backwardItems(segmentStarts, heads: heads, d: d, keyTile: keyTile,
-                                                  pieceLength: pieceLength)
+        let (items, partialCount, laterPieces) = backwardItems(segmentStarts, heads: heads, d: d, keyTile: keyTile,
+                                                               pieceLength: pieceLength)
         let slot = backwardSlot(tile, keyTile, headDim, longest: longest), shared = padded(tokens * heads)
         try checkWorkspace(workspace, need: shared + pool.threads * slot + partialCount, tokens: tokens, heads: heads,
                            headDim: headDim, tile: tile, keyTile: keyTile, workers: pool.threads)
@@ -224,9 +224,7 @@ public enum Attention {
                              start: start, length: length, keys: keys, h: item.head, shape: shape, workspace: ws)
             }
         }
-        if partialCount > 0 {
-            addQueryPartials(items, partials: partials, dq: dq, d: d, rowStride: rowStride, pool: pool)
-        }
+        addQueryPartials(laterPieces, partials: partials, dq: dq, d: d, rowStride: rowStride, pool: pool)
     }
 
     /// The fp32 backward of head `h` of the segment of `length` tokens at `start` over its first `keys` keys, in one

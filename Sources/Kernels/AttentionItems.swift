@@ -59,24 +59,28 @@ extension Attention {
         return largestFirst(items)
     }
 
-    /// The backward's items, the most pairs first: pieces of keys cut at multiples of `keyTile`; and the floats
-    /// of dQ partials they need (d per query row at or after each later piece's first key).
+    /// The backward's items, the most pairs first: pieces of keys cut at multiples of `keyTile`; the floats of dQ
+    /// partials they need (d per query row at or after each later piece's first key); and, per cut (segment,
+    /// head), its later pieces in key order (the order `addQueryPartials` adds them in).
     static func backwardItems(_ starts: [Int], heads: Int, d: Int, keyTile: Int,
-                              pieceLength: Int) -> (items: [Item], partialFloats: Int) {
-        var items: [Item] = []
+                              pieceLength: Int) -> (items: [Item], partialFloats: Int, laterPieces: [[Item]]) {
+        var items: [Item] = [], laterPieces: [[Item]] = []
         var offset = 0
         for seg in segments(starts) {
             let bounds = pieceBounds(length: seg.length, pieceLength: pieceLength, unit: keyTile)
             for h in 0..<heads {
+                var later: [Item] = []
                 for p in 0..<(bounds.count - 1) {
                     let a = bounds[p], b = bounds[p + 1], keys = Double(b - a), rows = Double(seg.length - a)
-                    items.append(Item(start: seg.start, length: seg.length, head: h, from: a, to: b,
-                                      partial: p == 0 ? -1 : offset, pairs: keys * rows - keys * keys / 2))
-                    if p > 0 { offset += (seg.length - a) * d }
+                    let item = Item(start: seg.start, length: seg.length, head: h, from: a, to: b,
+                                    partial: p == 0 ? -1 : offset, pairs: keys * rows - keys * keys / 2)
+                    items.append(item)
+                    if p > 0 { later.append(item); offset += (seg.length - a) * d }
                 }
+                if !later.isEmpty { laterPieces.append(later) }
             }
         }
-        return (largestFirst(items), offset)
+        return (largestFirst(items), offset, laterPieces)
     }
 
     /// An upper bound on `backwardItems(…).partialFloats` for any segments of `maxTokens` tokens in all: a segment
@@ -85,19 +89,11 @@ extension Attention {
         (maxTokens * (maxPieces - 1) + 1) / 2 * heads * d
     }
 
-    /// Adds the backward pieces' dQ partials to dq (row stride `rowStride`), for each (segment, head) in key order.
-    static func addQueryPartials(_ items: [Item], partials: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
+    /// Adds the backward pieces' dQ partials to dq (row stride `rowStride`): each group (one cut (segment, head),
+    /// its later pieces in key order, from `backwardItems`) in order; the groups touch different rows and run in
+    /// parallel.
+    static func addQueryPartials(_ groups: [[Item]], partials: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
                                  d: Int, rowStride: Int, pool: WorkerPool) {
-        // Each (segment, head)'s later pieces in key order, one group per (segment, head); the groups touch
-        // different rows and run in parallel.
-        let later = items.filter { $0.partial >= 0 }
-            .sorted { ($0.start, $0.head, $0.from) < ($1.start, $1.head, $1.from) }
-        var groups: [ArraySlice<Item>] = []
-        var first = 0
-        for i in later.indices {
-            let last = i == later.count - 1 || later[i + 1].start != later[i].start || later[i + 1].head != later[i].head
-            if last { groups.append(later[first...i]); first = i + 1 }
-        }
         pool.run(items: groups.count) { g, _ in
             for piece in groups[g] {
                 let src = partials + piece.partial

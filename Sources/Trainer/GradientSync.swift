@@ -230,9 +230,8 @@ public final class GradientSync {
             let t0 = monotonicSeconds()
             var err: Error? = nil
             do {
-                try comm.allreduceWhileComputing(UnsafeMutableRawPointer(gradients + offset), count: n, element: .float, op: .sum) {
-                    !self.backwardDone.load(ordering: .relaxed)
-                }
+                try comm.allreduceWhileComputing(UnsafeMutableRawPointer(gradients + offset), count: n, element: .float,
+                                                 op: .sum) { !self.backwardDone.load(ordering: .relaxed) }
             } catch { err = error }
             let dt = monotonicSeconds() - t0
             pthread_mutex_lock(&mutex)

@@ -13,10 +13,10 @@ public enum PrecisionSetting: String, Equatable, CaseIterable {
 /// f32-avx512 GEMM at kernel level ≥ avx512, cblas_sgemm below) by at least `margin`; fp32 otherwise. The shape
 /// is the CPU's question, not the model's (a tiny test model would make the answer depend on call overheads), and
 /// the margin keeps a noisy machine from flipping it: measured bf16 ÷ f32-avx512 is about 1.5–2 on Zen 5
-/// (see docs/kernels.md), 1 or less where the kernel has no advantage. Every rank decides for itself and the job takes bf16 only if all
-/// ranks chose it, so the ranks always agree.
+/// (see docs/kernels.md), 1 or less where the kernel has no advantage. Every rank decides for itself and the job
+/// takes bf16 only if all ranks chose it, so the ranks always agree.
 enum PrecisionChoice {
-    /// How much faster than sgemm the bf16 kernel must be for `auto` to pick it.
+    /// How much faster than the fp32 Linear kernel the bf16 kernel must be for `auto` to pick it.
     static let margin = 1.25
 
     /// The precision to train in and why (for the log).

@@ -54,8 +54,7 @@ extension Model {
         linearBackward(w.up, x: xn, dy: arena.dMlpIn, dx: dTmp, tokens: T)
         normBackward(x: a.h, gain: p(o.mlpNorm), mean: a.mean2, rstd: a.rstd2, dy: dTmp, dx: dAtt, dgain: g(o.mlpNorm), tokens: T)
         Vector.add(dAtt, into: dRes, count: T * C, pool: pool)  // dRes is now d(h)
-        let mlp = layout.mlpRanges[l]
-        onGradientsReady?(mlp)
+        onGradientsReady?(layout.mlpRanges[l])
 
         // Attention.
         linearBackward(w.o, x: a.att, dy: dRes, dx: dAtt, tokens: T)
@@ -85,6 +84,6 @@ extension Model {
         linearBackward(w.qkv, x: xn, dy: dProjection, dx: dTmp, tokens: T)
         normBackward(x: a.x, gain: p(o.attnNorm), mean: a.mean1, rstd: a.rstd1, dy: dTmp, dx: dAtt, dgain: g(o.attnNorm), tokens: T)
         Vector.add(dAtt, into: dRes, count: T * C, pool: pool)  // dRes is now d(x)
-        onGradientsReady?(layout.layerRanges[l].lowerBound..<mlp.lowerBound)
+        onGradientsReady?(layout.attentionRanges[l])
     }
 }

@@ -29,13 +29,15 @@ public struct ParameterLayout: Equatable, Sendable {
     /// Range of final norm and lm_head together (the part of the buffer whose gradient is final first).
     public let head: Range<Int>
     /// Range of each layer's MLP block (mlp_norm up to the layer's end): backward finishes it before the layer's
-    /// attention block (the layer's start up to mlp_norm).
+    /// attention block.
     public let mlpRanges: [Range<Int>]
+    /// Range of each layer's attention block (the layer's start up to mlp_norm).
+    public let attentionRanges: [Range<Int>]
 
     /// The ranges in the order backward makes their gradients final, tiling the buffer from the top down: final
     /// norm and lm_head, then for layers L−1 … 0 the MLP block and the attention block, then the embedding.
     public var backwardRanges: [Range<Int>] {
-        [head] + zip(layerRanges, mlpRanges).reversed().flatMap { layer, mlp in [mlp, layer.lowerBound..<mlp.lowerBound] } + [embedding]
+        [head] + zip(mlpRanges, attentionRanges).reversed().flatMap { [$0, $1] } + [embedding]
     }
 
     /// The layout of `config`'s model.
@@ -50,7 +52,7 @@ public struct ParameterLayout: Equatable, Sendable {
         let C = c.dim, F = c.hidden, D = c.headDim
         add("embedding", [c.vocab, C], false)
         embedding = 0..<offset
-        var ranges: [Range<Int>] = [], mlps: [Range<Int>] = []
+        var ranges: [Range<Int>] = [], mlps: [Range<Int>] = [], attentions: [Range<Int>] = []
         for i in 0..<c.layers {
             let start = offset
             let p = "layers.\(i)."
@@ -67,9 +69,11 @@ public struct ParameterLayout: Equatable, Sendable {
             }
             ranges.append(start..<offset)
             mlps.append(mlpStart..<offset)
+            attentions.append(start..<mlpStart)
         }
         layerRanges = ranges
         mlpRanges = mlps
+        attentionRanges = attentions
         let headStart = offset
         add("final_norm", [C], false)
         if !c.tiedEmbeddings { add("lm_head", [c.vocab, C], true) }

@@ -101,6 +101,13 @@ let benchThreadsPart = Subcommand(
     return 0
 }
 
+/// One timed step: its wall seconds and the shares of them outside the pool's jobs and waiting at their ends.
+private struct StepTiming {
+    var seconds: Double
+    var serialShare = 0.0
+    var tailWaitShare = 0.0
+}
+
 /// Per batch and model, the fastest of `repeats` rounds of one step (after a warm-up step each). A round steps
 /// every batch on every model in turn, so each batch's timed steps are spread over the whole benchmark and every
 /// thread count meets the same conditions: a neighbour busy for a while slows one round of each, not every
@@ -108,12 +115,12 @@ let benchThreadsPart = Subcommand(
 /// reports where its submitting thread's time went: the share outside the pool's jobs (serial work) and the share
 /// waiting at the end of jobs for the other workers (imbalance, late wake-ups).
 private func fastestSteps(models: [Model], pools: [WorkerPool], counts: [Int], batches: [PackedBatch],
-                          repeats: Int) throws -> [[(seconds: Double, serialShare: Double, tailWaitShare: Double)]] {
+                          repeats: Int) throws -> [[StepTiming]] {
     for batch in batches {
         for (model, t) in zip(models, counts) { Matmul.setThreads(t); _ = try model.forwardBackward(batch, zLoss: 1e-4) }
     }
-    var best = [[(seconds: Double, serialShare: Double, tailWaitShare: Double)]](
-        repeating: Array(repeating: (.infinity, 0, 0), count: models.count), count: batches.count)
+    var best = [[StepTiming]](repeating: Array(repeating: StepTiming(seconds: .infinity), count: models.count),
+                              count: batches.count)
     for _ in 0..<repeats {
         for (b, batch) in batches.enumerated() {
             for (i, (model, t)) in zip(models, counts).enumerated() {
@@ -123,7 +130,8 @@ private func fastestSteps(models: [Model], pools: [WorkerPool], counts: [Int], b
                 _ = try model.forwardBackward(batch, zLoss: 1e-4)
                 let seconds = monotonicSeconds() - t0, times = pools[i].times
                 if seconds < best[b][i].seconds {
-                    best[b][i] = (seconds, t == 1 ? 1 : 1 - times.inJobsSeconds / seconds, times.tailWaitSeconds / seconds)
+                    best[b][i] = StepTiming(seconds: seconds, serialShare: t == 1 ? 1 : 1 - times.inJobsSeconds / seconds,
+                                            tailWaitShare: times.tailWaitSeconds / seconds)
                 }
             }
         }
